@@ -1,0 +1,365 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DB is a database handle with soft-delete semantics. It wraps a *sql.DB,
+// caches the schema (tables, keys, foreign keys) and is safe for
+// concurrent use.
+type DB struct {
+	sql          *sql.DB
+	dialect      dialect
+	owned        bool // Close closes sql
+	closed       atomic.Bool
+	hook         StatementHook
+	convertTimes bool
+	softCol      string
+	now          func() time.Time
+	overrides    map[relKey]Rule
+
+	schemaMu sync.Mutex
+	schema   *schema
+
+	opsOnce sync.Mutex
+	opsOK   bool
+
+	hooksMu sync.RWMutex
+	hooks   []*Hooks
+
+	lastStamp atomic.Int64 // last operation stamp handed out, µs since epoch
+}
+
+// Option configures a DB.
+type Option func(*DB) error
+
+// WithStatementHook installs a hook that sees every statement (see
+// StatementHook).
+func WithStatementHook(h StatementHook) Option {
+	return func(db *DB) error { db.hook = h; return nil }
+}
+
+// WithDeletedColumn sets the soft-delete column name used for tables
+// (default "deleted_at").
+func WithDeletedColumn(col string) Option {
+	return func(db *DB) error {
+		if col == "" {
+			return invalidf("empty deleted column name")
+		}
+		db.softCol = col
+		return nil
+	}
+}
+
+// WithClock replaces time.Now (tests, deterministic examples). Times are
+// truncated to microseconds and converted to UTC.
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) error { db.now = now; return nil }
+}
+
+// WithDialect forces the dialect ("sqlite", "postgres" or "mysql") for New
+// when it cannot be told from the driver.
+func WithDialect(name string) Option {
+	return func(db *DB) error {
+		d, err := dialectByName(name)
+		if err != nil {
+			return err
+		}
+		db.dialect = d
+		return nil
+	}
+}
+
+func dialectByName(name string) (dialect, error) {
+	switch strings.ToLower(name) {
+	case "sqlite", "sqlite3":
+		return sqliteDialect{}, nil
+	case "postgres", "postgresql", "pgx":
+		return postgresDialect{}, nil
+	case "mysql", "mariadb":
+		return mysqlDialect{}, nil
+	}
+	return nil, invalidf("unknown dialect %q (want sqlite, postgres or mysql)", name)
+}
+
+// driverImports tells users which import registers each driver name.
+var driverImports = map[string]string{
+	"sqlite": `_ "modernc.org/sqlite"`,
+	"pgx":    `_ "github.com/jackc/pgx/v5/stdlib"`,
+	"mysql":  `_ "github.com/go-sql-driver/mysql"`,
+}
+
+// Open opens a database by URL:
+//
+//	sqlite:PATH, sqlite::memory:                 (driver "sqlite", modernc.org/sqlite)
+//	postgres://user@host:5432/db?sslmode=disable (driver "pgx", pgx/v5/stdlib)
+//	mysql://user:pass@host:3306/db               (driver "mysql", go-sql-driver/mysql)
+//
+// The root package imports no driver; import the one you use for its side
+// effect. Open sets what each dialect needs: SQLite gets foreign keys on,
+// WAL and a busy timeout; MySQL gets parseTime, UTC and found-rows counts;
+// PostgreSQL sessions run in UTC.
+func Open(rawURL string, opts ...Option) (*DB, error) {
+	driver, dsn, d, maxConns, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(sql.Drivers(), driver) {
+		return nil, fmt.Errorf("softdelete: no database/sql driver %q is registered; add the import %s to your main package", driver, driverImports[driver])
+	}
+	sqlDB, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("softdelete: open %s: %w", d.Name(), err)
+	}
+	if maxConns > 0 {
+		sqlDB.SetMaxOpenConns(maxConns)
+	}
+	db, err := newDB(sqlDB, d, opts)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	db.owned = true
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("softdelete: cannot reach %s database: %w (is the server running and the URL right?)", d.Name(), err)
+	}
+	return db, nil
+}
+
+func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err error) {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		params := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate&_time_format=sqlite"
+		if path == "" {
+			return "", "", nil, 0, invalidf("sqlite URL needs a path: sqlite:app.db or sqlite::memory:")
+		}
+		if path == ":memory:" {
+			// One connection: every connection to :memory: is a new database.
+			return "sqlite", "file::memory:?" + params, sqliteDialect{}, 1, nil
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		return "sqlite", "file:" + path + sep + params + "&_pragma=journal_mode(WAL)", sqliteDialect{}, 0, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, perr := url.Parse(raw)
+		if perr != nil {
+			return "", "", nil, 0, invalidf("bad postgres URL: %v", perr)
+		}
+		q := u.Query()
+		if q.Get("timezone") == "" {
+			q.Set("timezone", "UTC")
+		}
+		u.RawQuery = q.Encode()
+		return "pgx", u.String(), postgresDialect{}, 0, nil
+	case strings.HasPrefix(raw, "mysql://"), strings.HasPrefix(raw, "mariadb://"):
+		u, perr := url.Parse(raw)
+		if perr != nil {
+			return "", "", nil, 0, invalidf("bad mysql URL: %v", perr)
+		}
+		host := u.Host
+		if host == "" {
+			host = "127.0.0.1:3306"
+		} else if u.Port() == "" {
+			host += ":3306"
+		}
+		var b strings.Builder
+		if u.User != nil {
+			b.WriteString(u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				b.WriteString(":")
+				b.WriteString(p)
+			}
+			b.WriteString("@")
+		}
+		b.WriteString("tcp(" + host + ")")
+		b.WriteString("/" + strings.TrimPrefix(u.Path, "/"))
+		q := u.Query()
+		for k, v := range map[string]string{
+			"parseTime": "true", "loc": "UTC", "clientFoundRows": "true",
+			"interpolateParams": "true", "time_zone": "'+00:00'",
+		} {
+			if q.Get(k) == "" {
+				q.Set(k, v)
+			}
+		}
+		b.WriteString("?" + q.Encode())
+		return "mysql", b.String(), mysqlDialect{}, 0, nil
+	}
+	return "", "", nil, 0, invalidf("unsupported database URL %q: use sqlite:PATH, postgres://... or mysql://...", redact(raw))
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// New wraps a pool the caller already has. The dialect is detected from the
+// driver; pass WithDialect if detection fails. The caller keeps ownership:
+// Close does not close the pool. For SQLite the caller should enable
+// foreign keys (PRAGMA foreign_keys=ON) for cascades to be enforced by the
+// database too.
+func New(sqlDB *sql.DB, opts ...Option) (*DB, error) {
+	if sqlDB == nil {
+		return nil, invalidf("nil *sql.DB")
+	}
+	d := detectDialect(sqlDB)
+	db, err := newDB(sqlDB, d, opts)
+	if err != nil {
+		return nil, err
+	}
+	if db.dialect == nil {
+		return nil, invalidf("cannot tell the dialect of driver %T; pass softdelete.WithDialect", sqlDB.Driver())
+	}
+	return db, nil
+}
+
+func detectDialect(sqlDB *sql.DB) dialect {
+	t := reflect.TypeOf(sqlDB.Driver()).String()
+	switch {
+	case strings.Contains(t, "sqlite"):
+		return sqliteDialect{}
+	case strings.Contains(t, "stdlib"), strings.Contains(t, "pq."), strings.Contains(t, "pgx"):
+		return postgresDialect{}
+	case strings.Contains(t, "mysql"):
+		return mysqlDialect{}
+	}
+	return nil
+}
+
+func newDB(sqlDB *sql.DB, d dialect, opts []Option) (*DB, error) {
+	db := &DB{sql: sqlDB, dialect: d, softCol: "deleted_at", now: time.Now}
+	for _, o := range opts {
+		if err := o(db); err != nil {
+			return nil, err
+		}
+	}
+	if db.dialect != nil {
+		_, db.convertTimes = db.dialect.(sqliteDialect)
+	}
+	return db, nil
+}
+
+// SQL returns the underlying pool.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Dialect returns "sqlite", "postgres" or "mysql".
+func (db *DB) Dialect() string { return db.dialect.Name() }
+
+// Close closes the pool if Open created it. Later calls fail with ErrClosed.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return nil
+	}
+	if db.owned {
+		return db.sql.Close()
+	}
+	return nil
+}
+
+func (db *DB) checkOpen() error {
+	if db == nil {
+		return invalidf("nil *DB")
+	}
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+func (db *DB) exec() *executor { return &executor{db: db, q: db.sql} }
+
+func (db *DB) txExec(tx *sql.Tx) *executor { return &executor{db: db, q: tx, tx: tx} }
+
+// timestamp returns now, UTC, truncated to microseconds (what all three
+// databases store exactly).
+func (db *DB) timestamp() time.Time {
+	return db.now().UTC().Truncate(time.Microsecond)
+}
+
+// opStamp returns a timestamp that is strictly increasing within this
+// process, so two operations started in the same microsecond never share a
+// stamp. Across processes uniqueness is enforced by the operations table.
+func (db *DB) opStamp() time.Time {
+	for {
+		t := db.timestamp().UnixMicro()
+		last := db.lastStamp.Load()
+		if t <= last {
+			t = last + 1
+		}
+		if db.lastStamp.CompareAndSwap(last, t) {
+			return time.UnixMicro(t).UTC()
+		}
+	}
+}
+
+// Refresh reloads the cached schema (tables, keys, foreign keys). Call it
+// after DDL changes made behind softdelete's back.
+func (db *DB) Refresh(ctx context.Context) error {
+	if err := db.checkOpen(); err != nil {
+		return err
+	}
+	s, err := db.dialect.LoadSchema(ctx, db.exec())
+	if err != nil {
+		return fmt.Errorf("softdelete: reading schema: %w", err)
+	}
+	s.finish(db)
+	db.schemaMu.Lock()
+	db.schema = s
+	db.schemaMu.Unlock()
+	return nil
+}
+
+// loadSchema returns the cached schema, reading it on first use.
+func (db *DB) loadSchema(ctx context.Context) (*schema, error) {
+	db.schemaMu.Lock()
+	s := db.schema
+	db.schemaMu.Unlock()
+	if s != nil {
+		return s, nil
+	}
+	if err := db.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	db.schemaMu.Lock()
+	defer db.schemaMu.Unlock()
+	return db.schema, nil
+}
+
+// tableInfo returns a table's metadata, re-reading the schema once if the
+// table is not known (it may have been created after the last read).
+func (db *DB) tableInfo(ctx context.Context, name string) (*table, error) {
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t := s.tables[name]; t != nil {
+		return t, nil
+	}
+	if err := db.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	s, _ = db.loadSchema(ctx)
+	if t := s.tables[name]; t != nil {
+		return t, nil
+	}
+	return nil, &SchemaError{Table: name, Msg: "no such table"}
+}

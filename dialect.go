@@ -1,0 +1,91 @@
+package softdelete
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// errKind is a dialect's classification of a driver error.
+type errKind int
+
+const (
+	errOther errKind = iota
+	errUnique
+	errForeignKey
+)
+
+// dialect is the narrow interface behind which each database lives. Each
+// implementation is one file (dialect_sqlite.go, dialect_postgres.go,
+// dialect_mysql.go). Callers ask capabilities instead of switching on names.
+type dialect interface {
+	// Name is "sqlite", "postgres" or "mysql".
+	Name() string
+	// Quote quotes one identifier.
+	Quote(ident string) string
+	// Placeholder appends the n-th (1-based) bind placeholder.
+	Placeholder(b *strings.Builder, n int)
+	// TimeArg converts a time to the value bound for timestamp columns.
+	TimeArg(t time.Time) any
+
+	// InsertReturning: INSERT ... RETURNING <pk> is supported and preferred
+	// over LastInsertId.
+	InsertReturning() bool
+	// PartialIndexes: CREATE INDEX ... WHERE is supported.
+	PartialIndexes() bool
+	// UpdateJoin: multi-table UPDATE a JOIN b ... is the way to update a
+	// table from a subquery on the same table (MySQL error 1093).
+	UpdateJoin() bool
+	// ShareLock is the clause that share-locks rows read by a SELECT
+	// ("" if the database serializes writers anyway).
+	ShareLock() string
+	// SkipLocked is the clause for FOR UPDATE SKIP LOCKED ("" if writers are
+	// serialized anyway).
+	SkipLocked() string
+	// InsertIgnore returns the INSERT prefix and suffix that skip a row
+	// whose unique key exists.
+	InsertIgnore() (prefix, suffix string)
+	// FromDual is what a constant SELECT needs to carry a WHERE clause.
+	FromDual() string
+
+	// LoadSchema reads tables, columns, primary keys, foreign keys and
+	// unique keys of the current schema.
+	LoadSchema(ctx context.Context, ex *executor) (*schema, error)
+
+	// Classify recognises unique and foreign-key violations.
+	Classify(err error) errKind
+
+	// CastText renders expr converted to text.
+	CastText(expr string) string
+	// CastWrap returns what to write before and after an expression to
+	// convert it to a column type where the database will not convert
+	// implicitly (PostgreSQL); elsewhere nothing.
+	CastWrap(colType string) (prefix, suffix string)
+
+	// DDL for softdelete's own tables.
+	OpsTableDDL() []string
+	// ColumnType of a timestamp column with microseconds.
+	TimestampType() string
+}
+
+// dollarPlaceholder writes $n (PostgreSQL).
+func dollarPlaceholder(b *strings.Builder, n int) {
+	b.WriteByte('$')
+	b.WriteString(strconv.Itoa(n))
+}
+
+// quoteWith doubles q inside ident and wraps it in q.
+func quoteWith(q byte, ident string) string {
+	var b strings.Builder
+	b.Grow(len(ident) + 2)
+	b.WriteByte(q)
+	for i := 0; i < len(ident); i++ {
+		if ident[i] == q {
+			b.WriteByte(q)
+		}
+		b.WriteByte(ident[i])
+	}
+	b.WriteByte(q)
+	return b.String()
+}

@@ -1,0 +1,170 @@
+package softdelete
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// mysqlDialect targets MariaDB and MySQL through go-sql-driver/mysql
+// ("mysql"), opened with parseTime, UTC and clientFoundRows.
+type mysqlDialect struct{}
+
+func (mysqlDialect) Name() string                          { return "mysql" }
+func (mysqlDialect) Quote(s string) string                 { return quoteWith('`', s) }
+func (mysqlDialect) Placeholder(b *strings.Builder, _ int) { b.WriteByte('?') }
+func (mysqlDialect) InsertReturning() bool                 { return false }
+func (mysqlDialect) PartialIndexes() bool                  { return false }
+func (mysqlDialect) UpdateJoin() bool                      { return true }
+func (mysqlDialect) ShareLock() string                     { return " LOCK IN SHARE MODE" }
+func (mysqlDialect) SkipLocked() string                    { return " FOR UPDATE SKIP LOCKED" }
+func (mysqlDialect) FromDual() string                      { return " FROM DUAL" }
+func (mysqlDialect) TimestampType() string                 { return "DATETIME(6)" }
+func (mysqlDialect) TimeArg(t time.Time) any               { return t.UTC() }
+func (mysqlDialect) InsertIgnore() (string, string)        { return "INSERT IGNORE INTO", "" }
+
+// Classify reads the server error number from the driver's message
+// ("Error 1062 (23000): Duplicate entry ..."), so the root package needs no
+// import of the driver.
+func (mysqlDialect) Classify(err error) errKind {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "Error 1062"), strings.HasPrefix(msg, "Error 1586"):
+		return errUnique
+	case strings.HasPrefix(msg, "Error 1451"), strings.HasPrefix(msg, "Error 1452"),
+		strings.HasPrefix(msg, "Error 1216"), strings.HasPrefix(msg, "Error 1217"):
+		return errForeignKey
+	}
+	return errOther
+}
+
+func (mysqlDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
+	s := &schema{tables: map[string]*table{}}
+	rows, err := ex.query(ctx, `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE = 'NO',
+  c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA LIKE '%auto_increment%', COALESCE(k.ORDINAL_POSITION, 0),
+  c.EXTRA LIKE '%GENERATED%' OR c.EXTRA LIKE '%VIRTUAL%' OR c.EXTRA LIKE '%STORED%'
+FROM information_schema.COLUMNS c
+JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
+LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
+  AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'
+WHERE c.TABLE_SCHEMA = DATABASE()
+ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var tbl string
+		var c column
+		if err := rows.Scan(&tbl, &c.Name, &c.Type, &c.NotNull, &c.Default, &c.pkPos, &c.Generated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addColumn(tbl, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	rows, err = ex.query(ctx, `SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.REFERENCED_TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE
+FROM information_schema.KEY_COLUMN_USAGE k
+JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
+  AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var child, name, parent, from, to, rule string
+		if err := rows.Scan(&child, &name, &parent, &from, &to, &rule); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addFKColumn(child, name, parent, from, to, rule)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	// A unique key that includes a generated column computed from
+	// deleted_at (IF(deleted_at IS NULL, 1, NULL)) is alive-only: deleted
+	// rows carry NULL there and NULLs never collide.
+	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, '')
+FROM information_schema.STATISTICS s
+JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+WHERE s.TABLE_SCHEMA = DATABASE() AND s.NON_UNIQUE = 0
+ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ tbl, name string }
+	alive := map[key]bool{}
+	for rows.Next() {
+		var tbl, name, col, gen string
+		if err := rows.Scan(&tbl, &name, &col, &gen); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if gen != "" && strings.Contains(strings.ToLower(strings.ReplaceAll(gen, "`", "")), "deleted_at") {
+			alive[key{tbl, name}] = true
+			s.addUniqueColumn(tbl, name, "", false, name == "PRIMARY", false)
+			continue
+		}
+		s.addUniqueColumn(tbl, name, col, false, name == "PRIMARY", false)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	for k := range alive {
+		for _, u := range s.tables[k.tbl].Uniques {
+			if u.Name == k.name {
+				u.AliveOnly = true
+				cols := u.Columns[:0]
+				for _, c := range u.Columns {
+					if c != "" {
+						cols = append(cols, c)
+					}
+				}
+				u.Columns = cols
+			}
+		}
+	}
+	return s, nil
+}
+
+func (mysqlDialect) OpsTableDDL() []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS softdelete_operations (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  kind VARCHAR(32) NOT NULL,
+  stamp DATETIME(6) NULL,
+  root_table VARCHAR(255) NOT NULL DEFAULT '',
+  root_key VARCHAR(1024) NOT NULL DEFAULT '',
+  actor VARCHAR(255) NOT NULL DEFAULT '',
+  reason TEXT NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  rows_total BIGINT NOT NULL DEFAULT 0,
+  counts TEXT NOT NULL,
+  outcome VARCHAR(32) NOT NULL DEFAULT 'done',
+  target_op BIGINT NULL,
+  undone_by BIGINT NULL,
+  UNIQUE KEY softdelete_operations_stamp (stamp),
+  KEY softdelete_operations_created (created_at)
+)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_nulled (
+  stamp DATETIME(6) NOT NULL,
+  child_table VARCHAR(255) NOT NULL,
+  fk_name VARCHAR(255) NOT NULL,
+  row_key VARCHAR(1024) NOT NULL,
+  old_values TEXT NOT NULL,
+  KEY softdelete_nulled_op (stamp)
+)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
+  name VARCHAR(255) NOT NULL PRIMARY KEY,
+  holder VARCHAR(255) NOT NULL DEFAULT '',
+  expires_at DATETIME(6) NULL,
+  cursor_pos TEXT NOT NULL
+)`,
+	}
+}
+
+func (mysqlDialect) CastText(expr string) string        { return "CAST(" + expr + " AS CHAR)" }
+func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }

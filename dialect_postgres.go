@@ -1,0 +1,173 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// postgresDialect targets PostgreSQL (and compatible databases) through
+// pgx/v5's database/sql driver ("pgx"). It uses no advisory locks, so
+// CockroachDB and YugabyteDB work too.
+type postgresDialect struct{}
+
+func (postgresDialect) Name() string                          { return "postgres" }
+func (postgresDialect) Quote(s string) string                 { return quoteWith('"', s) }
+func (postgresDialect) Placeholder(b *strings.Builder, n int) { dollarPlaceholder(b, n) }
+func (postgresDialect) InsertReturning() bool                 { return true }
+func (postgresDialect) PartialIndexes() bool                  { return true }
+func (postgresDialect) UpdateJoin() bool                      { return false }
+func (postgresDialect) ShareLock() string                     { return " FOR SHARE" }
+func (postgresDialect) SkipLocked() string                    { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) FromDual() string                      { return "" }
+func (postgresDialect) TimestampType() string                 { return "TIMESTAMPTZ" }
+func (postgresDialect) TimeArg(t time.Time) any               { return t.UTC() }
+func (postgresDialect) InsertIgnore() (string, string) {
+	return "INSERT INTO", " ON CONFLICT DO NOTHING"
+}
+
+func (postgresDialect) Classify(err error) errKind {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		switch st.SQLState() {
+		case "23505":
+			return errUnique
+		case "23503":
+			return errForeignKey
+		}
+	}
+	return errOther
+}
+
+func (postgresDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
+	s := &schema{tables: map[string]*table{}}
+	rows, err := ex.query(ctx, `SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
+  a.attnotnull, a.atthasdef OR a.attidentity <> '', COALESCE(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0),
+  a.attgenerated <> ''
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+ORDER BY c.relname, a.attnum`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var tbl string
+		var c column
+		if err := rows.Scan(&tbl, &c.Name, &c.Type, &c.NotNull, &c.Default, &c.pkPos, &c.Generated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addColumn(tbl, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	rows, err = ex.query(ctx, `SELECT cl.relname::text, c.conname::text, pcl.relname::text, a.attname::text, pa.attname::text, c.confdeltype::text
+FROM pg_constraint c
+JOIN pg_class cl ON cl.oid = c.conrelid
+JOIN pg_namespace n ON n.oid = cl.relnamespace
+JOIN pg_class pcl ON pcl.oid = c.confrelid
+CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(ck, pk, ord)
+JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.ck
+JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pk
+WHERE c.contype = 'f' AND n.nspname = current_schema()
+ORDER BY cl.relname, c.conname, k.ord`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var child, name, parent, from, to, rule string
+		if err := rows.Scan(&child, &name, &parent, &from, &to, &rule); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		switch rule {
+		case "a":
+			rule = "NO ACTION"
+		case "r":
+			rule = "RESTRICT"
+		case "c":
+			rule = "CASCADE"
+		case "n":
+			rule = "SET NULL"
+		case "d":
+			rule = "SET DEFAULT"
+		}
+		s.addFKColumn(child, name, parent, from, to, rule)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	rows, err = ex.query(ctx, `SELECT t.relname::text, ic.relname::text, i.indisprimary,
+  COALESCE(pg_get_expr(i.indpred, i.indrelid), ''), a.attname::text,
+  NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid)
+FROM pg_index i
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class ic ON ic.oid = i.indexrelid
+CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE n.nspname = current_schema() AND i.indisunique
+ORDER BY t.relname, ic.relname, k.ord`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var tbl, name, pred, col string
+		var primary, index bool
+		if err := rows.Scan(&tbl, &name, &primary, &pred, &col, &index); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addUniqueColumn(tbl, name, col, pred != "" && aliveOnlyPredicate(" where "+pred), primary, index)
+	}
+	return s, closeRows(rows)
+}
+
+func (postgresDialect) OpsTableDDL() []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS softdelete_operations (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  kind TEXT NOT NULL,
+  stamp TIMESTAMPTZ,
+  root_table TEXT NOT NULL DEFAULT '',
+  root_key TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  created_at TIMESTAMPTZ NOT NULL,
+  rows_total BIGINT NOT NULL DEFAULT 0,
+  counts TEXT NOT NULL DEFAULT '{}',
+  outcome TEXT NOT NULL DEFAULT 'done',
+  target_op BIGINT,
+  undone_by BIGINT
+)`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS softdelete_operations_stamp ON softdelete_operations (stamp)`,
+		`CREATE INDEX IF NOT EXISTS softdelete_operations_created ON softdelete_operations (created_at)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_nulled (
+  stamp TIMESTAMPTZ NOT NULL,
+  child_table TEXT NOT NULL,
+  fk_name TEXT NOT NULL,
+  row_key TEXT NOT NULL,
+  old_values TEXT NOT NULL
+)`,
+		`CREATE INDEX IF NOT EXISTS softdelete_nulled_op ON softdelete_nulled (stamp)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL DEFAULT '',
+  expires_at TIMESTAMPTZ,
+  cursor TEXT NOT NULL DEFAULT ''
+)`,
+	}
+}
+
+func (postgresDialect) CastText(expr string) string { return "CAST(" + expr + " AS TEXT)" }
+func (postgresDialect) CastWrap(colType string) (string, string) {
+	if colType == "" {
+		return "", ""
+	}
+	return "CAST(", " AS " + colType + ")"
+}

@@ -1,0 +1,165 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// sqliteDialect targets SQLite through modernc.org/sqlite (driver "sqlite").
+type sqliteDialect struct{}
+
+func (sqliteDialect) Name() string                          { return "sqlite" }
+func (sqliteDialect) Quote(s string) string                 { return quoteWith('"', s) }
+func (sqliteDialect) Placeholder(b *strings.Builder, _ int) { b.WriteByte('?') }
+func (sqliteDialect) InsertReturning() bool                 { return true }
+func (sqliteDialect) PartialIndexes() bool                  { return true }
+func (sqliteDialect) UpdateJoin() bool                      { return false }
+func (sqliteDialect) ShareLock() string                     { return "" } // writers are serialized
+func (sqliteDialect) SkipLocked() string                    { return "" }
+func (sqliteDialect) FromDual() string                      { return "" }
+func (sqliteDialect) TimestampType() string                 { return "DATETIME" }
+func (sqliteDialect) InsertIgnore() (string, string) {
+	return "INSERT INTO", " ON CONFLICT DO NOTHING"
+}
+
+// sqliteTimeLayout is fixed-width so that text comparison orders times.
+const sqliteTimeLayout = "2006-01-02 15:04:05.000000"
+
+// TimeArg stores UTC text with exactly six fractional digits: it sorts as
+// text, round-trips to the microsecond and is what SQLite's date functions read.
+func (sqliteDialect) TimeArg(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) }
+
+func (sqliteDialect) Classify(err error) errKind {
+	var coder interface{ Code() int }
+	if errors.As(err, &coder) {
+		switch coder.Code() {
+		case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+			return errUnique
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+			return errForeignKey
+		}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return errUnique
+	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return errForeignKey
+	}
+	return errOther
+}
+
+func (d sqliteDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
+	s := &schema{tables: map[string]*table{}}
+	rows, err := ex.query(ctx, `SELECT m.name, p.name, p.type, p."notnull", p.dflt_value IS NOT NULL, p.pk, p.hidden
+FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+ORDER BY m.name, p.cid`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var tbl string
+		var c column
+		var hidden int
+		if err := rows.Scan(&tbl, &c.Name, &c.Type, &c.NotNull, &c.Default, &c.pkPos, &hidden); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.Generated = hidden == 2 || hidden == 3
+		s.addColumn(tbl, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	rows, err = ex.query(ctx, `SELECT m.name, f.id, f."table", f."from", COALESCE(f."to", ''), f.on_delete
+FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+WHERE m.type = 'table'
+ORDER BY m.name, f.id, f.seq`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var child, id, parent, from, to, rule string
+		if err := rows.Scan(&child, &id, &parent, &from, &to, &rule); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addFKColumn(child, "fk"+id, parent, from, to, rule)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	rows, err = ex.query(ctx, `SELECT m.name, il.name, il.origin, COALESCE(s.sql, ''), ii.name
+FROM sqlite_master m
+JOIN pragma_index_list(m.name) il
+JOIN pragma_index_info(il.name) ii
+LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name
+WHERE m.type = 'table' AND il."unique" = 1
+ORDER BY m.name, il.name, ii.seqno`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var tbl, name, origin, def, col string
+		if err := rows.Scan(&tbl, &name, &origin, &def, &col); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.addUniqueColumn(tbl, name, col, aliveOnlyPredicate(def), origin == "pk", origin == "c")
+	}
+	return s, closeRows(rows)
+}
+
+// aliveOnlyPredicate reports whether an index definition (or its WHERE
+// clause) restricts it to rows whose deleted_at IS NULL.
+func aliveOnlyPredicate(def string) bool {
+	d := strings.ToLower(strings.Join(strings.Fields(def), " "))
+	d = strings.NewReplacer(`"`, "", "`", "", "(", "", ")", "").Replace(d)
+	i := strings.Index(d, " where ")
+	if i >= 0 {
+		d = d[i:]
+	}
+	return strings.Contains(d, "deleted_at is null")
+}
+
+func (sqliteDialect) OpsTableDDL() []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS softdelete_operations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  stamp DATETIME,
+  root_table TEXT NOT NULL DEFAULT '',
+  root_key TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  created_at DATETIME NOT NULL,
+  rows_total INTEGER NOT NULL DEFAULT 0,
+  counts TEXT NOT NULL DEFAULT '{}',
+  outcome TEXT NOT NULL DEFAULT 'done',
+  target_op INTEGER,
+  undone_by INTEGER
+)`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS softdelete_operations_stamp ON softdelete_operations (stamp)`,
+		`CREATE INDEX IF NOT EXISTS softdelete_operations_created ON softdelete_operations (created_at)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_nulled (
+  stamp DATETIME NOT NULL,
+  child_table TEXT NOT NULL,
+  fk_name TEXT NOT NULL,
+  row_key TEXT NOT NULL,
+  old_values TEXT NOT NULL
+)`,
+		`CREATE INDEX IF NOT EXISTS softdelete_nulled_op ON softdelete_nulled (stamp)`,
+		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL DEFAULT '',
+  expires_at DATETIME,
+  cursor TEXT NOT NULL DEFAULT ''
+)`,
+	}
+}
+
+func (sqliteDialect) CastText(expr string) string        { return "CAST(" + expr + " AS TEXT)" }
+func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }

@@ -1,0 +1,953 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// pred writes a condition over the rows of one table, its columns
+// qualified by alias ("" for none).
+type pred func(b *sqlBuilder, alias string)
+
+// keyPred selects one row by its single-column primary key.
+func keyPred(m *binding, id any) pred {
+	col := m.pk.Column
+	return func(b *sqlBuilder, alias string) {
+		b.qualified(alias, col)
+		b.WriteString(" = ")
+		b.arg(id)
+	}
+}
+
+// tableKeyPred selects rows of t by primary key values (composite keys
+// take one value per column).
+func tableKeyPred(t *table, key []any) pred {
+	return func(b *sqlBuilder, alias string) {
+		for i, c := range t.PK {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.qualified(alias, c)
+			b.WriteString(" = ")
+			b.arg(key[i])
+		}
+	}
+}
+
+type opOptions struct {
+	key         any  // root key, for the log (single-row operations)
+	onlyDeleted bool // hard delete: only rows already soft-deleted
+	onlyAlive   bool // hard delete: only alive rows
+	dryRun      bool
+}
+
+// maxSelDepth bounds how deep a cascade follows keys from the root with
+// nested subqueries; deeper levels select by stamp alone.
+const maxSelDepth = 6
+
+// step is one set of rows changed by a walk: the rows of t selected by
+// sel (nil: by the stamp condition alone), reached through tables.
+type step struct {
+	t      *table
+	sel    pred
+	via    *foreignKey // the edge that reached t (nil for the root)
+	depth  int
+	tables map[string]bool // tables read by sel (MySQL cannot read the UPDATE target in a subquery)
+}
+
+// walk propagates one delete (alive -> stamp) or one restore (stamp ->
+// alive) along the foreign keys, with a constant number of set-based
+// statements per edge and level; row keys never come into Go memory.
+type walk struct {
+	db      *DB
+	ex      *executor
+	s       *schema
+	stamp   time.Time
+	restore bool
+	counts  map[string]int64
+	nulled  map[string]int64
+	checks  []restrictCheck
+	pchecks []step // restore: steps whose other parents must be alive
+}
+
+type restrictCheck struct {
+	fk     *foreignKey
+	parent step
+}
+
+// fromCond: rows this walk changes are in this state.
+func (w *walk) fromCond(b *sqlBuilder, alias, col string) {
+	b.qualified(alias, col)
+	if w.restore {
+		b.WriteString(" = ")
+		b.arg(w.stamp)
+	} else {
+		b.WriteString(" IS NULL")
+	}
+}
+
+// doneCond: rows this walk changed are in this state.
+func (w *walk) doneCond(b *sqlBuilder, alias, col string) {
+	b.qualified(alias, col)
+	if w.restore {
+		b.WriteString(" IS NULL")
+	} else {
+		b.WriteString(" = ")
+		b.arg(w.stamp)
+	}
+}
+
+func (w *walk) setVal(b *sqlBuilder) {
+	if w.restore {
+		b.WriteString("NULL")
+	} else {
+		b.arg(w.stamp)
+	}
+}
+
+// parentRows writes "(alias.c1, ...) IN (SELECT p1, ... FROM P WHERE
+// <done> AND <sel>)": the rows of fk.Child that reference rows the step s
+// changed.
+func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
+	inner := alias + "p"
+	if len(fk.ChildCols) == 1 {
+		b.qualified(alias, fk.ChildCols[0])
+	} else {
+		b.WriteByte('(')
+		b.identList(alias, fk.ChildCols)
+		b.WriteByte(')')
+	}
+	b.WriteString(" IN (SELECT ")
+	b.identList(inner, fk.ParentCols)
+	b.WriteString(" FROM ")
+	b.ident(s.t.Name)
+	b.WriteString(" ")
+	b.WriteString(inner)
+	b.WriteString(" WHERE ")
+	w.doneCond(b, inner, s.t.SoftCol)
+	if s.sel != nil {
+		b.WriteString(" AND ")
+		s.sel(b, inner)
+	}
+	b.WriteByte(')')
+}
+
+// childStep is the step for rows of c reached from s through fk.
+func (w *walk) childStep(c *table, fk *foreignKey, s step) step {
+	ns := step{t: c, via: fk, depth: s.depth + 1, tables: map[string]bool{s.t.Name: true}}
+	for t := range s.tables {
+		ns.tables[t] = true
+	}
+	if ns.depth > maxSelDepth {
+		ns.tables = map[string]bool{}
+		return ns
+	}
+	ns.sel = func(b *sqlBuilder, alias string) { w.parentRows(b, alias, fk, s) }
+	return ns
+}
+
+// cascade changes the rows of c that reference rows changed by s.
+func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (int64, error) {
+	b := newBuilder(w.db.dialect, 256)
+	if w.db.dialect.UpdateJoin() {
+		// UPDATE c c0 JOIN p p0 ON ... SET c0.sc = ? WHERE c0.sc <from> AND p0.sc <done> AND <sel p0>
+		b.WriteString("UPDATE ")
+		b.ident(c.Name)
+		b.WriteString(" c0 JOIN ")
+		b.ident(s.t.Name)
+		b.WriteString(" p0 ON ")
+		for i := range fk.ChildCols {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.qualified("p0", fk.ParentCols[i])
+			b.WriteString(" = ")
+			b.qualified("c0", fk.ChildCols[i])
+		}
+		b.WriteString(" SET ")
+		b.qualified("c0", c.SoftCol)
+		b.WriteString(" = ")
+		w.setVal(b)
+		b.WriteString(" WHERE ")
+		w.fromCond(b, "c0", c.SoftCol)
+		b.WriteString(" AND ")
+		w.doneCond(b, "p0", s.t.SoftCol)
+		if s.sel != nil && !s.tables[c.Name] && s.t.Name != c.Name {
+			b.WriteString(" AND ")
+			s.sel(b, "p0")
+		}
+	} else {
+		b.WriteString("UPDATE ")
+		b.ident(c.Name)
+		b.WriteString(" SET ")
+		b.ident(c.SoftCol)
+		b.WriteString(" = ")
+		w.setVal(b)
+		b.WriteString(" WHERE ")
+		w.fromCond(b, "", c.SoftCol)
+		b.WriteString(" AND ")
+		w.parentRows(b, w.db.dialect.Quote(c.Name), fk, s)
+	}
+	return w.ex.execN(ctx, b.String(), b.args...)
+}
+
+// run walks from the root step until no edge changes a row.
+func (w *walk) run(ctx context.Context, root step) error {
+	queue := []step{root}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, fk := range s.t.In {
+			c := w.s.tables[fk.Child]
+			if c == nil {
+				continue
+			}
+			switch fk.Rule {
+			case Cascade:
+				if !c.soft() {
+					continue // the database cascades when the row is purged
+				}
+				if err := w.conflictCheck(ctx, c, fk, s); err != nil {
+					return err
+				}
+				n, err := w.cascade(ctx, fk, c, s)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					w.counts[c.Name] += n
+					cs := w.childStep(c, fk, s)
+					queue = append(queue, cs)
+					if w.restore {
+						w.pchecks = append(w.pchecks, cs)
+					}
+				}
+			case Restrict, NoAction:
+				if !w.restore {
+					w.checks = append(w.checks, restrictCheck{fk: fk, parent: s})
+				}
+			case SetNull, SetDefault:
+				if !c.soft() {
+					continue
+				}
+				if err := w.setNull(ctx, fk, c, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if !w.restore {
+		return w.restrictChecks(ctx, root.t)
+	}
+	return w.parentChecks(ctx)
+}
+
+// restrictChecks refuses the delete if live rows still reference rows the
+// walk hid through a RESTRICT / NO ACTION key.
+func (w *walk) restrictChecks(ctx context.Context, root *table) error {
+	var blockers map[string]int64
+	for _, rc := range w.checks {
+		c := w.s.tables[rc.fk.Child]
+		b := newBuilder(w.db.dialect, 256)
+		b.WriteString("SELECT COUNT(*) FROM ")
+		b.ident(c.Name)
+		b.WriteString(" r0 WHERE ")
+		if c.soft() {
+			b.qualified("r0", c.SoftCol)
+			b.WriteString(" IS NULL AND ")
+		}
+		w.parentRows(b, "r0", rc.fk, rc.parent)
+		n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			if blockers == nil {
+				blockers = map[string]int64{}
+			}
+			blockers[c.Name] += n
+		}
+	}
+	if blockers != nil {
+		return &RestrictedError{Table: root.Name, Blockers: blockers}
+	}
+	return nil
+}
+
+// parentChecks refuses a restore that would leave a restored row pointing
+// at a soft-deleted parent (through keys other than the one that brought
+// it back).
+func (w *walk) parentChecks(ctx context.Context) error {
+	for _, s := range w.pchecks {
+		for _, fk := range s.t.Out {
+			p := w.s.tables[fk.Parent]
+			if p == nil || !p.soft() || fk == s.via {
+				continue
+			}
+			b := newBuilder(w.db.dialect, 256)
+			b.WriteString("SELECT COUNT(*) FROM ")
+			b.ident(s.t.Name)
+			b.WriteString(" r0 WHERE ")
+			b.qualified("r0", s.t.SoftCol)
+			b.WriteString(" IS NULL")
+			if s.sel != nil {
+				b.WriteString(" AND ")
+				s.sel(b, "r0")
+			}
+			b.WriteString(" AND ")
+			deletedParent(b, "r0", fk, p)
+			n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return &ParentDeletedError{Table: s.t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
+			}
+		}
+	}
+	return nil
+}
+
+// deletedParent writes EXISTS (a soft-deleted parent row of alias via fk).
+func deletedParent(b *sqlBuilder, alias string, fk *foreignKey, p *table) {
+	b.WriteString("EXISTS (SELECT 1 FROM ")
+	b.ident(p.Name)
+	b.WriteString(" dp WHERE ")
+	for i := range fk.ChildCols {
+		b.qualified("dp", fk.ParentCols[i])
+		b.WriteString(" = ")
+		b.qualified(alias, fk.ChildCols[i])
+		b.WriteString(" AND ")
+	}
+	b.qualified("dp", p.SoftCol)
+	b.WriteString(" IS NOT NULL)")
+}
+
+// conflictCheck, before a restore step, refuses if a row about to come
+// back would take an alive-only unique value a live row holds.
+func (w *walk) conflictCheck(ctx context.Context, c *table, fk *foreignKey, s step) error {
+	if !w.restore {
+		return nil
+	}
+	return w.db.uniqueConflicts(ctx, w.ex, c, func(b *sqlBuilder, alias string) {
+		w.fromCond(b, alias, c.SoftCol)
+		b.WriteString(" AND ")
+		w.parentRows(b, alias, fk, s)
+	})
+}
+
+// uniqueConflicts checks, for each alive-only unique key of t, whether a
+// row selected by sel (about to become alive) collides with a live row.
+func (db *DB) uniqueConflicts(ctx context.Context, ex *executor, t *table, sel pred) error {
+	for _, u := range t.Uniques {
+		if !u.AliveOnly || len(u.Columns) == 0 || len(t.PK) == 0 {
+			continue
+		}
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("SELECT ")
+		b.identList("l0", t.PK)
+		b.WriteString(" FROM ")
+		b.ident(t.Name)
+		b.WriteString(" l0 JOIN ")
+		b.ident(t.Name)
+		b.WriteString(" r0 ON ")
+		for i, c := range u.Columns {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.qualified("l0", c)
+			b.WriteString(" = ")
+			b.qualified("r0", c)
+		}
+		b.WriteString(" WHERE ")
+		b.qualified("l0", t.SoftCol)
+		b.WriteString(" IS NULL AND ")
+		sel(b, "r0")
+		b.WriteString(" LIMIT 1")
+		key := make([]any, len(t.PK))
+		ptrs := make([]any, len(t.PK))
+		for i := range key {
+			ptrs[i] = &key[i]
+		}
+		err := ex.queryRow(ctx, b.String(), b.args, ptrs...)
+		if err == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for i, k := range key {
+			if bs, ok := k.([]byte); ok {
+				key[i] = string(bs)
+			}
+		}
+		return &ConflictError{Table: t.Name, Columns: u.Columns, LiveKey: key}
+	}
+	return nil
+}
+
+// setNull, on delete, remembers and clears the references of alive rows
+// of c to rows the step hid; on restore it puts them back where the
+// reference is still NULL. Only single-column keys are supported; other
+// references are left alone.
+func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) error {
+	if len(fk.ChildCols) != 1 || len(c.PK) != 1 {
+		return nil
+	}
+	d := w.db.dialect
+	col := fk.ChildCols[0]
+	if !w.restore {
+		b := newBuilder(d, 256)
+		b.WriteString("INSERT INTO softdelete_nulled (stamp, child_table, fk_name, row_key, old_values) SELECT ")
+		b.arg(w.stamp)
+		b.WriteString(", ")
+		b.arg(c.Name)
+		b.WriteString(", ")
+		b.arg(fk.Name)
+		b.WriteString(", ")
+		b.WriteString(d.CastText("n0." + d.Quote(c.PK[0])))
+		b.WriteString(", ")
+		b.WriteString(d.CastText("n0." + d.Quote(col)))
+		b.WriteString(" FROM ")
+		b.ident(c.Name)
+		b.WriteString(" n0 WHERE ")
+		b.qualified("n0", c.SoftCol)
+		b.WriteString(" IS NULL AND ")
+		w.parentRows(b, "n0", fk, s)
+		if _, err := w.ex.exec(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+		b = newBuilder(d, 256)
+		b.WriteString("UPDATE ")
+		b.ident(c.Name)
+		b.WriteString(" SET ")
+		b.ident(col)
+		b.WriteString(" = ")
+		if fk.Rule == SetDefault {
+			b.WriteString("DEFAULT")
+		} else {
+			b.WriteString("NULL")
+		}
+		b.WriteString(" WHERE ")
+		b.ident(c.SoftCol)
+		b.WriteString(" IS NULL AND ")
+		if d.UpdateJoin() {
+			// MySQL cannot read the UPDATE target in a subquery: go through
+			// the rows just recorded instead.
+			b.WriteString(d.CastText(d.Quote(c.PK[0])))
+			b.WriteString(" IN (SELECT row_key FROM softdelete_nulled WHERE stamp = ")
+			b.arg(w.stamp)
+			b.WriteString(" AND child_table = ")
+			b.arg(c.Name)
+			b.WriteString(" AND fk_name = ")
+			b.arg(fk.Name)
+			b.WriteString(")")
+		} else {
+			w.parentRows(b, d.Quote(c.Name), fk, s)
+		}
+		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			if w.nulled == nil {
+				w.nulled = map[string]int64{}
+			}
+			w.nulled[c.Name+"."+col] += n
+		}
+		return nil
+	}
+	// Restore: rows recorded for this stamp whose old parent is alive again.
+	colType := ""
+	if cc, ok := c.column(col); ok {
+		colType = cc.Type
+	}
+	restored := func(b *sqlBuilder) {
+		b.WriteString("SELECT row_key FROM softdelete_nulled WHERE stamp = ")
+		b.arg(w.stamp)
+		b.WriteString(" AND child_table = ")
+		b.arg(c.Name)
+		b.WriteString(" AND fk_name = ")
+		b.arg(fk.Name)
+		b.WriteString(" AND old_values IN (SELECT ")
+		b.WriteString(d.CastText("sp." + d.Quote(fk.ParentCols[0])))
+		b.WriteString(" FROM ")
+		b.ident(s.t.Name)
+		b.WriteString(" sp WHERE ")
+		w.doneCond(b, "sp", s.t.SoftCol)
+		if s.sel != nil && !(d.UpdateJoin() && (s.tables[c.Name] || s.t.Name == c.Name)) {
+			b.WriteString(" AND ")
+			s.sel(b, "sp")
+		}
+		b.WriteString(")")
+	}
+	b := newBuilder(d, 512)
+	b.WriteString("UPDATE ")
+	b.ident(c.Name)
+	b.WriteString(" SET ")
+	b.ident(col)
+	b.WriteString(" = ")
+	pre, suf := d.CastWrap(colType)
+	b.WriteString(pre)
+	b.WriteString("(SELECT MAX(sn.old_values) FROM softdelete_nulled sn WHERE sn.stamp = ")
+	b.arg(w.stamp)
+	b.WriteString(" AND sn.child_table = ")
+	b.arg(c.Name)
+	b.WriteString(" AND sn.fk_name = ")
+	b.arg(fk.Name)
+	b.WriteString(" AND sn.row_key = ")
+	b.WriteString(d.CastText(d.Quote(c.Name) + "." + d.Quote(c.PK[0])))
+	b.WriteString(")")
+	b.WriteString(suf)
+	b.WriteString(" WHERE ")
+	b.ident(col)
+	b.WriteString(" IS NULL AND ")
+	b.WriteString(d.CastText(d.Quote(c.PK[0])))
+	b.WriteString(" IN (")
+	restored(b)
+	b.WriteString(")")
+	if _, err := w.ex.exec(ctx, b.String(), b.args...); err != nil {
+		return err
+	}
+	b = newBuilder(d, 256)
+	b.WriteString("DELETE FROM softdelete_nulled WHERE stamp = ")
+	b.arg(w.stamp)
+	b.WriteString(" AND child_table = ")
+	b.arg(c.Name)
+	b.WriteString(" AND fk_name = ")
+	b.arg(fk.Name)
+	b.WriteString(" AND row_key IN (SELECT row_key FROM (")
+	restored(b)
+	b.WriteString(") rk)")
+	_, err := w.ex.exec(ctx, b.String(), b.args...)
+	return err
+}
+
+var errDryRun = errors.New("softdelete: dry run")
+
+// deleteRows soft-deletes the alive rows of t matching root (nil: all) and
+// everything the foreign keys cascade to, as one logged operation.
+func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if !t.soft() {
+		return nil, &SchemaError{Table: t.Name, Msg: "table has no soft-delete column"}
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var op *Operation
+	for attempt := 0; ; attempt++ {
+		op = nil
+		err = ex.inTx(ctx, func(ex *executor) error {
+			w := &walk{db: db, ex: ex, s: s, stamp: db.opStamp(), counts: map[string]int64{}}
+			b := newBuilder(db.dialect, 256)
+			b.WriteString("UPDATE ")
+			b.ident(t.Name)
+			b.WriteString(" SET ")
+			b.ident(t.SoftCol)
+			b.WriteString(" = ")
+			b.arg(w.stamp)
+			b.WriteString(" WHERE ")
+			b.ident(t.SoftCol)
+			b.WriteString(" IS NULL")
+			if root != nil {
+				b.WriteString(" AND (")
+				root(b, "")
+				b.WriteString(")")
+			}
+			n, err := ex.execN(ctx, b.String(), b.args...)
+			if err != nil {
+				return err
+			}
+			op = &Operation{Kind: OpDelete, Table: t.Name, Key: keyText(o.key), Counts: w.counts}
+			if n == 0 {
+				return nil
+			}
+			w.counts[t.Name] = n
+			rs := step{t: t, tables: map[string]bool{}}
+			if o.key != nil {
+				rs.sel = root
+			}
+			if err := w.run(ctx, rs); err != nil {
+				return err
+			}
+			stamp := w.stamp
+			op.Stamp = &stamp
+			op.Nulled = w.nulled
+			if err := db.recordOp(ctx, ex, op); err != nil {
+				return err
+			}
+			if o.dryRun {
+				return errDryRun
+			}
+			return nil
+		})
+		if err == errDryRun {
+			return op, nil
+		}
+		var ce *ConflictError
+		if errors.As(err, &ce) && ex.tx == nil && attempt < 3 {
+			continue // another process used the same stamp: take a new one
+		}
+		if err != nil {
+			return nil, err
+		}
+		return op, nil
+	}
+}
+
+// hardDeleteRows removes rows of t for good; the database's foreign keys
+// apply.
+func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (int64, error) {
+	if err := db.checkOpen(); err != nil {
+		return 0, err
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := ex.inTx(ctx, func(ex *executor) error {
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("DELETE FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE 1=1")
+		if t.soft() && o.onlyDeleted {
+			b.WriteString(" AND ")
+			b.ident(t.SoftCol)
+			b.WriteString(" IS NOT NULL")
+		}
+		if t.soft() && o.onlyAlive {
+			b.WriteString(" AND ")
+			b.ident(t.SoftCol)
+			b.WriteString(" IS NULL")
+		}
+		if root != nil {
+			b.WriteString(" AND (")
+			root(b, "")
+			b.WriteString(")")
+		}
+		var err error
+		n, err = ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			if errors.Is(err, ErrRestricted) {
+				return fmt.Errorf("%w (hard delete from %s)", err, t.Name)
+			}
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return db.recordOp(ctx, ex, &Operation{Kind: OpHardDelete, Table: t.Name, Key: keyText(o.key), Counts: map[string]int64{t.Name: n}})
+	})
+	return n, err
+}
+
+// restoreRow restores the row of t with primary key id (single column)
+// and what its delete hid.
+func (db *DB) restoreRow(ctx context.Context, ex *executor, t *table, id any, withParents bool) (*Operation, error) {
+	if len(t.PK) != 1 {
+		return nil, invalidf("table %s needs a single-column primary key here (it has %d columns); use RestoreKey", t.Name, len(t.PK))
+	}
+	return db.restoreKey(ctx, ex, t, []any{id}, withParents)
+}
+
+// restoreKey restores one row by its primary key values.
+func (db *DB) restoreKey(ctx context.Context, ex *executor, t *table, key []any, withParents bool) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if !t.soft() {
+		return nil, &SchemaError{Table: t.Name, Msg: "table has no soft-delete column"}
+	}
+	if len(key) != len(t.PK) {
+		return nil, invalidf("table %s has a %d-column primary key, got %d values", t.Name, len(t.PK), len(key))
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	var op *Operation
+	err := ex.inTx(ctx, func(ex *executor) error {
+		var err error
+		op, err = db.restoreKeyTx(ctx, ex, t, key, withParents, 0)
+		return err
+	})
+	return op, err
+}
+
+func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []any, withParents bool, depth int) (*Operation, error) {
+	if depth > 64 {
+		return nil, fmt.Errorf("softdelete: restoring parents of %s went deeper than 64 levels", t.Name)
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kp := tableKeyPred(t, key)
+	// The row's stamp identifies the operation that hid it.
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("SELECT ")
+	b.ident(t.SoftCol)
+	b.WriteString(" FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE ")
+	kp(b, "")
+	var stamp *time.Time
+	if err := ex.queryRow(ctx, b.String(), b.args, timePtrScanner{&stamp}); err != nil {
+		return nil, err
+	}
+	if stamp == nil {
+		return nil, ErrNotDeleted
+	}
+	w := &walk{db: db, ex: ex, s: s, stamp: *stamp, restore: true, counts: map[string]int64{}}
+	rootSel := func(b *sqlBuilder, alias string) {
+		w.fromCond(b, alias, t.SoftCol)
+		b.WriteString(" AND ")
+		kp(b, alias)
+	}
+	// Parents first: a restored row must not point at a deleted parent.
+	for _, fk := range t.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() {
+			continue
+		}
+		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, rootSel)
+		if err != nil {
+			return nil, err
+		}
+		if len(pkeys) == 0 {
+			continue
+		}
+		if !withParents {
+			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
+		}
+		for _, pk := range pkeys {
+			if _, err := db.restoreKeyTx(ctx, ex, p, pk, true, depth+1); err != nil && !errors.Is(err, ErrNotDeleted) {
+				return nil, err
+			}
+		}
+	}
+	if err := db.uniqueConflicts(ctx, ex, t, rootSel); err != nil {
+		return nil, err
+	}
+	b = newBuilder(db.dialect, 128)
+	b.WriteString("UPDATE ")
+	b.ident(t.Name)
+	b.WriteString(" SET ")
+	b.ident(t.SoftCol)
+	b.WriteString(" = NULL WHERE ")
+	rootSel(b, "")
+	n, err := ex.execN(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, ErrNotDeleted // restored concurrently
+	}
+	w.counts[t.Name] = n
+	if err := w.run(ctx, step{t: t, sel: kp, tables: map[string]bool{}}); err != nil {
+		return nil, err
+	}
+	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, Stamp: nil}
+	op.target = *stamp
+	if err := db.recordOp(ctx, ex, op); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// deletedParents returns the keys of soft-deleted rows of p referenced via
+// fk by the rows of t selected by sel.
+func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *foreignKey, p *table, sel pred) ([][]any, error) {
+	b := newBuilder(db.dialect, 256)
+	b.WriteString("SELECT DISTINCT ")
+	b.identList("dp", p.PK)
+	b.WriteString(" FROM ")
+	b.ident(p.Name)
+	b.WriteString(" dp JOIN ")
+	b.ident(t.Name)
+	b.WriteString(" r0 ON ")
+	for i := range fk.ChildCols {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.qualified("dp", fk.ParentCols[i])
+		b.WriteString(" = ")
+		b.qualified("r0", fk.ChildCols[i])
+	}
+	b.WriteString(" WHERE ")
+	b.qualified("dp", p.SoftCol)
+	b.WriteString(" IS NOT NULL AND ")
+	sel(b, "r0")
+	b.WriteString(" LIMIT 100")
+	rows, err := ex.query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		key := make([]any, len(p.PK))
+		ptrs := make([]any, len(p.PK))
+		for i := range key {
+			ptrs[i] = &key[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, db.translate(err)
+		}
+		out = append(out, key)
+	}
+	return out, db.translate(rows.Err())
+}
+
+// restoreRows restores the soft-deleted rows of t matching root, each with
+// what its own delete hid: one walk per distinct stamp among them (so the
+// cost grows with the number of operations involved, not rows).
+func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	total := &Operation{Kind: OpRestore, Table: t.Name, Counts: map[string]int64{}}
+	err = ex.inTx(ctx, func(ex *executor) error {
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("SELECT DISTINCT ")
+		b.ident(t.SoftCol)
+		b.WriteString(" FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE ")
+		b.ident(t.SoftCol)
+		b.WriteString(" IS NOT NULL AND (")
+		root(b, "")
+		b.WriteString(")")
+		rows, err := ex.query(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		var stamps []time.Time
+		for rows.Next() {
+			var st *time.Time
+			if err := rows.Scan(timePtrScanner{&st}); err != nil {
+				rows.Close()
+				return db.translate(err)
+			}
+			stamps = append(stamps, *st)
+		}
+		if err := closeRows(rows); err != nil {
+			return db.translate(err)
+		}
+		for _, st := range stamps {
+			op, err := db.restoreStamp(ctx, ex, s, t, st, root)
+			if err != nil {
+				return err
+			}
+			for k, v := range op.Counts {
+				total.Counts[k] += v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return total, nil
+}
+
+// restoreStamp restores the rows of t with the given stamp that match root
+// (nil: all of them), then walks to the rows their delete hid.
+func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *table, stamp time.Time, root pred) (*Operation, error) {
+	w := &walk{db: db, ex: ex, s: s, stamp: stamp, restore: true, counts: map[string]int64{}}
+	sel := func(b *sqlBuilder, alias string) {
+		w.fromCond(b, alias, t.SoftCol)
+		if root != nil {
+			b.WriteString(" AND (")
+			root(b, alias)
+			b.WriteString(")")
+		}
+	}
+	for _, fk := range t.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() {
+			continue
+		}
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("SELECT COUNT(*) FROM ")
+		b.ident(t.Name)
+		b.WriteString(" r0 WHERE ")
+		sel(b, "r0")
+		b.WriteString(" AND ")
+		deletedParent(b, "r0", fk, p)
+		n, err := ex.queryInt64(ctx, b.String(), b.args...)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
+		}
+	}
+	if err := db.uniqueConflicts(ctx, ex, t, sel); err != nil {
+		return nil, err
+	}
+	b := newBuilder(db.dialect, 256)
+	b.WriteString("UPDATE ")
+	b.ident(t.Name)
+	b.WriteString(" SET ")
+	b.ident(t.SoftCol)
+	b.WriteString(" = NULL WHERE ")
+	sel(b, "")
+	n, err := ex.execN(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	w.counts[t.Name] = n
+	if n > 0 {
+		if err := w.run(ctx, step{t: t, tables: map[string]bool{}}); err != nil {
+			return nil, err
+		}
+	}
+	op := &Operation{Kind: OpRestore, Table: t.Name, Counts: w.counts}
+	op.target = stamp
+	if err := db.recordOp(ctx, ex, op); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+func keyValue(key []any) any {
+	if len(key) == 1 {
+		return key[0]
+	}
+	return key
+}
+
+func keyText(k any) string {
+	switch v := k.(type) {
+	case nil:
+		return ""
+	case []any:
+		s := ""
+		for i, x := range v {
+			if i > 0 {
+				s += ","
+			}
+			s += fmt.Sprint(x)
+		}
+		return s
+	case []byte:
+		return string(v)
+	}
+	return fmt.Sprint(k)
+}

@@ -1,0 +1,175 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"reflect"
+	"unsafe"
+)
+
+// isNullValue reports whether a bind value is SQL NULL.
+func isNullValue(v any) bool {
+	if v == nil {
+		return true
+	}
+	if dv, ok := v.(driver.Valuer); ok {
+		rv := reflect.ValueOf(v)
+		if rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return true
+		}
+		x, err := dv.Value()
+		return err == nil && x == nil
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// guardFKs returns the foreign keys of the binding's table whose parent is
+// soft-deletable and whose columns are all mapped, with their values in v.
+func (m *binding) guardFKs(base unsafe.Pointer) (fks []*foreignKey, vals [][]any) {
+	s, _ := m.db.loadSchema(context.Background())
+	for _, fk := range m.tbl.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() {
+			continue
+		}
+		var vs []any
+		for _, c := range fk.ChildCols {
+			i, ok := m.meta.byCol[c]
+			if !ok {
+				vs = nil
+				break
+			}
+			v := m.meta.fields[i].value(base)
+			if isNullValue(v) {
+				vs = nil
+				break
+			}
+			vs = append(vs, v)
+		}
+		if vs != nil {
+			fks = append(fks, fk)
+			vals = append(vals, vs)
+		}
+	}
+	return fks, vals
+}
+
+// parentGuard appends, for each soft-deletable parent v references,
+// "NOT EXISTS (deleted parent row)", so that an INSERT ... SELECT or an
+// UPDATE writes nothing when a parent is soft-deleted. It reports whether
+// it wrote a guard.
+func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) bool {
+	fks, vals := m.guardFKs(base)
+	s, _ := m.db.loadSchema(context.Background())
+	for i, fk := range fks {
+		p := s.tables[fk.Parent]
+		if i == 0 {
+			b.WriteString(first)
+		} else {
+			b.WriteString(" AND ")
+		}
+		// The derived table keeps MySQL from refusing a subquery on the
+		// table being updated (self-references).
+		b.WriteString("NOT EXISTS (SELECT 1 FROM (SELECT 1 AS one FROM ")
+		b.ident(p.Name)
+		b.WriteString(" gp WHERE ")
+		for j, c := range fk.ParentCols {
+			b.qualified("gp", c)
+			b.WriteString(" = ")
+			b.arg(vals[i][j])
+			b.WriteString(" AND ")
+		}
+		b.qualified("gp", p.SoftCol)
+		b.WriteString(" IS NOT NULL) gd)")
+	}
+	return len(fks) > 0
+}
+
+// parentError finds which parent of v is soft-deleted.
+func (m *binding) parentError(ctx context.Context, base unsafe.Pointer) error {
+	fks, vals := m.guardFKs(base)
+	s, _ := m.db.loadSchema(ctx)
+	for i, fk := range fks {
+		p := s.tables[fk.Parent]
+		b := newBuilder(m.db.dialect, 128)
+		b.WriteString("SELECT 1 FROM ")
+		b.ident(p.Name)
+		b.WriteString(" WHERE ")
+		for j, c := range fk.ParentCols {
+			b.ident(c)
+			b.WriteString(" = ")
+			b.arg(vals[i][j])
+			b.WriteString(" AND ")
+		}
+		b.ident(p.SoftCol)
+		b.WriteString(" IS NOT NULL")
+		var one int
+		err := m.db.exec().queryRow(ctx, b.String(), b.args, &one)
+		if err == nil {
+			return &ParentDeletedError{Table: m.name, Columns: fk.ChildCols, ParentTable: p.Name}
+		}
+		if err != ErrNotFound {
+			return err
+		}
+	}
+	return ErrNotFound
+}
+
+// conflict completes a unique-violation error with the key and the live
+// row that holds the value.
+func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) error {
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Table != "" {
+		return err
+	}
+	ce.Table = m.name
+	for _, u := range m.tbl.Uniques {
+		if u.Primary {
+			continue
+		}
+		b := newBuilder(m.db.dialect, 128)
+		b.WriteString("SELECT ")
+		b.ident(m.pk.Column)
+		b.WriteString(" FROM ")
+		b.WriteString(m.qname)
+		b.WriteString(" WHERE ")
+		ok := true
+		for i, c := range u.Columns {
+			fi, mapped := m.meta.byCol[c]
+			if !mapped {
+				ok = false
+				break
+			}
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.ident(c)
+			b.WriteString(" = ")
+			b.arg(m.meta.fields[fi].value(base))
+		}
+		if !ok || len(u.Columns) == 0 {
+			continue
+		}
+		if u.AliveOnly {
+			b.WriteString(" AND ")
+			b.WriteString(m.soft)
+			b.WriteString(" IS NULL")
+		}
+		b.WriteString(" AND ")
+		b.ident(m.pk.Column)
+		b.WriteString(" <> ")
+		b.arg(m.pk.value(base))
+		var live any
+		if qerr := m.db.exec().queryRow(ctx, b.String(), b.args, &live); qerr == nil {
+			if bs, isBytes := live.([]byte); isBytes {
+				live = string(bs)
+			}
+			ce.Columns = u.Columns
+			ce.LiveKey = []any{live}
+			return ce
+		}
+	}
+	return ce
+}

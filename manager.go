@@ -1,0 +1,579 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+	"unsafe"
+)
+
+// Manager gives typed access to one soft-deletable table. Its default scope
+// hides soft-deleted rows; AllWithDeleted and OnlyDeleted widen or invert
+// it. A Manager is safe for concurrent use; WithTx returns a copy bound to
+// a transaction.
+type Manager[T any] struct {
+	*binding
+	ex *executor
+}
+
+// binding is the per-(type, table) part of a Manager, computed once.
+type binding struct {
+	db    *DB
+	meta  *meta
+	tbl   *table
+	name  string
+	qname string // quoted table name
+	cols  map[string]string
+	pk    *field   // nil for tables with a composite key (typed access needs one column)
+	del   *field   // nil if the struct has no field for the soft-delete column
+	crt   *field   // created_at, if mapped
+	upd   *field   // updated_at, if mapped
+	soft  string   // quoted soft-delete column
+	sel   string   // SELECT <cols> FROM <table>
+	fs    []*field // mapped fields in select order
+	exprs exprCache
+}
+
+// ManagerOption configures NewManager.
+type ManagerOption func(*managerConfig)
+
+type managerConfig struct {
+	pk string
+}
+
+// PrimaryKey names the primary key column when neither a `db:",pk"` tag nor
+// the table's own primary key tells it.
+func PrimaryKey(col string) ManagerOption { return func(c *managerConfig) { c.pk = col } }
+
+// NewManager validates T against table once and returns a Manager for it.
+// Every field of T must map to a column of the table (by `db:"..."` tag,
+// else the snake_case of the field name); the table needs a single-column
+// primary key and a nullable soft-delete column (deleted_at by default).
+func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T], error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	var cfg managerConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	typ := reflect.TypeFor[T]()
+	m, err := metaFor(typ)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	// Create the operations log now, outside any transaction of the
+	// caller's (SQLite would wait on the caller's write lock, MySQL would
+	// commit the caller's transaction). A failure is reported again by the
+	// first operation that needs the log.
+	_ = db.ensureOps(ctx)
+	t, err := db.tableInfo(ctx, table)
+	if err != nil {
+		if se, ok := err.(*SchemaError); ok {
+			se.Type = typ.String()
+		}
+		return nil, err
+	}
+	b := &binding{db: db, meta: m, tbl: t, name: table, qname: db.dialect.Quote(table), cols: map[string]string{}}
+	for _, c := range t.Columns {
+		b.cols[c.Name] = db.dialect.Quote(c.Name)
+	}
+	for i := range m.fields {
+		f := &m.fields[i]
+		if _, ok := t.column(f.Column); !ok {
+			return nil, &SchemaError{Type: typ.String(), Field: f.Name, Table: table, Column: f.Column,
+				Msg: "no such column (tag the field `db:\"name\"` or `db:\"-\"` to skip it)"}
+		}
+		b.fs = append(b.fs, f)
+	}
+	// Primary key: tag, option, table, then "id".
+	for _, f := range b.fs {
+		if f.pkTag {
+			b.pk = f
+		}
+	}
+	if b.pk == nil {
+		name := cfg.pk
+		if name == "" && len(t.PK) == 1 {
+			name = t.PK[0]
+		}
+		if name == "" {
+			name = "id"
+		}
+		if i, ok := m.byCol[name]; ok {
+			b.pk = &m.fields[i]
+		}
+	}
+	if b.pk == nil {
+		return nil, &SchemaError{Type: typ.String(), Table: table,
+			Msg: "no primary key field: embed softdelete.Model, add an ID field, or tag one `db:\"col,pk\"`"}
+	}
+	// Soft-delete column: tag, else the DB's column name.
+	softCol := db.softCol
+	for _, f := range b.fs {
+		if f.delTag {
+			softCol = f.Column
+		}
+	}
+	c, ok := t.column(softCol)
+	if !ok || c.NotNull {
+		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
+			Msg: "table has no nullable soft-delete column; add it (softdelete adopt prints the DDL)"}
+	}
+	if t.SoftCol != softCol {
+		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
+			Msg: fmt.Sprintf("the DB uses soft-delete column %q; open it WithDeletedColumn(%q)", t.SoftCol, softCol)}
+	}
+	b.soft = db.dialect.Quote(softCol)
+	if i, ok := m.byCol[softCol]; ok {
+		b.del = &m.fields[i]
+		if b.del.kind != kTimePtr {
+			return nil, &SchemaError{Type: typ.String(), Field: b.del.Name, Column: softCol, Msg: "soft-delete field must be *time.Time"}
+		}
+	}
+	if i, ok := m.byCol["created_at"]; ok && (m.fields[i].kind == kTime || m.fields[i].kind == kTimePtr) {
+		b.crt = &m.fields[i]
+	}
+	if i, ok := m.byCol["updated_at"]; ok && (m.fields[i].kind == kTime || m.fields[i].kind == kTimePtr) {
+		b.upd = &m.fields[i]
+	}
+	var sb strings.Builder
+	sb.WriteString("SELECT ")
+	for i, f := range b.fs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(b.cols[f.Column])
+	}
+	sb.WriteString(" FROM ")
+	sb.WriteString(b.qname)
+	b.sel = sb.String()
+	return &Manager[T]{binding: b, ex: db.exec()}, nil
+}
+
+// WithTx returns a Manager that runs every call inside tx. Operations that
+// need several statements (cascades) then run in the caller's transaction
+// and commit or roll back with it.
+func (m *Manager[T]) WithTx(tx *sql.Tx) *Manager[T] {
+	return &Manager[T]{binding: m.binding, ex: m.db.txExec(tx)}
+}
+
+// Table returns the table name.
+func (m *Manager[T]) Table() string { return m.name }
+
+// DB returns the DB the manager belongs to.
+func (m *Manager[T]) DB() *DB { return m.db }
+
+func (m *Manager[T]) query() *Query[T] { return &Query[T]{m: m, limit: -1, offset: -1} }
+
+// AllWithDeleted returns a query over every row, deleted or not.
+func (m *Manager[T]) AllWithDeleted() *Query[T] { q := m.query(); q.scope = scopeAll; return q }
+
+// OnlyDeleted returns a query over soft-deleted rows only.
+func (m *Manager[T]) OnlyDeleted() *Query[T] { q := m.query(); q.scope = scopeDeleted; return q }
+
+// Where returns a query over alive rows matching expr (see Query.Where).
+func (m *Manager[T]) Where(expr string, args ...any) *Query[T] { return m.query().Where(expr, args...) }
+
+// OrderBy returns a query over alive rows ordered by cols.
+func (m *Manager[T]) OrderBy(cols ...string) *Query[T] { return m.query().OrderBy(cols...) }
+
+// Count counts alive rows.
+func (m *Manager[T]) Count(ctx context.Context) (int64, error) { return m.query().Count(ctx) }
+
+// First returns the alive row with the lowest primary key.
+func (m *Manager[T]) First(ctx context.Context) (*T, error) { return m.query().First(ctx) }
+
+// All returns every alive row.
+func (m *Manager[T]) All(ctx context.Context) ([]T, error) { return m.query().All(ctx) }
+
+// Get returns the alive row with primary key id. A soft-deleted or missing
+// row is ErrNotFound.
+func (m *Manager[T]) Get(ctx context.Context, id any) (*T, error) {
+	if err := m.checkKey(id); err != nil {
+		return nil, err
+	}
+	var sb strings.Builder
+	sb.Grow(len(m.sel) + 64)
+	sb.WriteString(m.sel)
+	sb.WriteString(" WHERE ")
+	sb.WriteString(m.cols[m.pk.Column])
+	sb.WriteString(" = ")
+	m.db.dialect.Placeholder(&sb, 1)
+	sb.WriteString(" AND ")
+	sb.WriteString(m.soft)
+	sb.WriteString(" IS NULL")
+	var out T
+	rows, err := m.ex.query(ctx, sb.String(), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, m.db.translate(err)
+		}
+		return nil, ErrNotFound
+	}
+	if err := m.scan(rows, unsafe.Pointer(&out)); err != nil {
+		return nil, err
+	}
+	return &out, m.db.translate(rows.Close())
+}
+
+func (m *binding) checkKey(id any) error {
+	if err := m.db.checkOpen(); err != nil {
+		return err
+	}
+	switch v := id.(type) {
+	case nil:
+		return invalidf("nil primary key")
+	case int64:
+		if v == 0 {
+			return invalidf("zero primary key")
+		}
+	case int:
+		if v == 0 {
+			return invalidf("zero primary key")
+		}
+	case string:
+		if v == "" {
+			return invalidf("empty primary key")
+		}
+	}
+	return nil
+}
+
+// scan reads one row into the struct at base, reusing a destination slice.
+func (m *binding) scan(rows *sql.Rows, base unsafe.Pointer) error {
+	var buf [16]any
+	dest := buf[:0]
+	for _, f := range m.fs {
+		dest = append(dest, f.scanDest(base))
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return m.db.translate(err)
+	}
+	return nil
+}
+
+// ptrOf checks v and returns its address; nil pointers are ErrInvalid.
+func ptrOf[T any](v *T) (unsafe.Pointer, error) {
+	if v == nil {
+		return nil, invalidf("nil %T", v)
+	}
+	return unsafe.Pointer(v), nil
+}
+
+// IsDeleted reports whether v was soft-deleted when loaded (or since, by
+// this process). It needs the soft-delete column mapped in T.
+func (m *Manager[T]) IsDeleted(v *T) bool {
+	if v == nil || m.del == nil {
+		return false
+	}
+	_, ok := m.del.timeValue(unsafe.Pointer(v))
+	return ok
+}
+
+// Create inserts v, sets its primary key (when generated) and its
+// created/updated timestamps. A row whose foreign key points at a
+// soft-deleted parent is refused with ErrParentDeleted.
+func (m *Manager[T]) Create(ctx context.Context, v *T) error {
+	base, err := ptrOf(v)
+	if err != nil {
+		return err
+	}
+	if err := m.db.checkOpen(); err != nil {
+		return err
+	}
+	now := m.db.timestamp()
+	b := newBuilder(m.db.dialect, 256)
+	b.WriteString("INSERT INTO ")
+	b.WriteString(m.qname)
+	b.WriteString(" (")
+	autoPK := m.pk.isZero(base)
+	n := 0
+	for _, f := range m.fs {
+		if (f == m.pk && autoPK) || m.generated(f) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(m.cols[f.Column])
+		n++
+	}
+	b.WriteString(") SELECT ")
+	n = 0
+	for _, f := range m.fs {
+		if (f == m.pk && autoPK) || m.generated(f) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		c, _ := m.tbl.column(f.Column)
+		pre, suf := m.db.dialect.CastWrap(c.Type)
+		b.WriteString(pre)
+		switch {
+		case f == m.crt && f.isZero(base), f == m.upd:
+			b.arg(m.db.dialect.TimeArg(now))
+		default:
+			b.arg(f.value(base))
+		}
+		b.WriteString(suf)
+		n++
+	}
+	b.WriteString(m.db.dialect.FromDual())
+	guard := m.parentGuard(b, base, " WHERE ")
+	if m.db.dialect.InsertReturning() && autoPK {
+		b.WriteString(" RETURNING ")
+		b.WriteString(m.cols[m.pk.Column])
+		var id int64
+		err := m.ex.queryRow(ctx, b.String(), b.args, &id)
+		if err == ErrNotFound && guard {
+			return m.parentError(ctx, base)
+		}
+		if err != nil {
+			return m.conflict(ctx, err, base)
+		}
+		if err := m.pk.setInt(base, id); err != nil {
+			return err
+		}
+	} else {
+		res, err := m.ex.exec(ctx, b.String(), b.args...)
+		if err != nil {
+			return m.conflict(ctx, err, base)
+		}
+		if n, _ := res.RowsAffected(); n == 0 && guard {
+			return m.parentError(ctx, base)
+		}
+		if autoPK {
+			id, err := res.LastInsertId()
+			if err != nil {
+				return m.db.translate(err)
+			}
+			if err := m.pk.setInt(base, id); err != nil {
+				return err
+			}
+		}
+	}
+	if m.crt != nil && m.crt.isZero(base) {
+		m.crt.setTime(base, now)
+	}
+	if m.upd != nil {
+		m.upd.setTime(base, now)
+	}
+	return nil
+}
+
+func (m *binding) generated(f *field) bool {
+	c, _ := m.tbl.column(f.Column)
+	return c.Generated
+}
+
+// Save updates every mapped column of the alive row v and bumps UpdatedAt.
+// A soft-deleted row is refused with ErrDeleted and left unchanged; a
+// missing one is ErrNotFound.
+func (m *Manager[T]) Save(ctx context.Context, v *T) error {
+	base, err := ptrOf(v)
+	if err != nil {
+		return err
+	}
+	if err := m.checkKey(m.pk.value(base)); err != nil {
+		return err
+	}
+	now := m.db.timestamp()
+	b := newBuilder(m.db.dialect, 256)
+	b.WriteString("UPDATE ")
+	b.WriteString(m.qname)
+	b.WriteString(" SET ")
+	n := 0
+	for _, f := range m.fs {
+		if f == m.pk || f == m.del || f == m.crt || m.generated(f) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(m.cols[f.Column])
+		b.WriteString(" = ")
+		if f == m.upd {
+			b.arg(m.db.dialect.TimeArg(now))
+		} else {
+			b.arg(f.value(base))
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	b.WriteString(" WHERE ")
+	b.WriteString(m.cols[m.pk.Column])
+	b.WriteString(" = ")
+	b.arg(m.pk.value(base))
+	b.WriteString(" AND ")
+	b.WriteString(m.soft)
+	b.WriteString(" IS NULL")
+	guard := m.parentGuard(b, base, " AND ")
+	affected, err := m.ex.execN(ctx, b.String(), b.args...)
+	if err != nil {
+		return m.conflict(ctx, err, base)
+	}
+	if affected == 0 {
+		state, err := m.rowState(ctx, m.ex, m.pk.value(base))
+		if err != nil {
+			return err
+		}
+		switch {
+		case state == rowMissing:
+			return ErrNotFound
+		case state == rowDeleted:
+			return ErrDeleted
+		case guard:
+			return m.parentError(ctx, base)
+		}
+		return ErrNotFound
+	}
+	if m.upd != nil {
+		m.upd.setTime(base, now)
+	}
+	return nil
+}
+
+type rowStateKind int
+
+const (
+	rowMissing rowStateKind = iota
+	rowAlive
+	rowDeleted
+)
+
+// rowState reads whether the row with key id is alive, deleted or missing
+// (used on failure paths only).
+func (m *binding) rowState(ctx context.Context, ex *executor, id any) (rowStateKind, error) {
+	b := newBuilder(m.db.dialect, 128)
+	b.WriteString("SELECT CASE WHEN ")
+	b.WriteString(m.soft)
+	b.WriteString(" IS NULL THEN 1 ELSE 2 END FROM ")
+	b.WriteString(m.qname)
+	b.WriteString(" WHERE ")
+	b.WriteString(m.cols[m.pk.Column])
+	b.WriteString(" = ")
+	b.arg(id)
+	var st int
+	err := ex.queryRow(ctx, b.String(), b.args, &st)
+	if err == ErrNotFound {
+		return rowMissing, nil
+	}
+	return rowStateKind(st), err
+}
+
+// Delete soft-deletes v, and every row that references it under ON DELETE
+// CASCADE (to any depth) as one operation. If v is already soft-deleted
+// (v's soft-delete field is set), Delete removes it for good, as the seed
+// model does; use HardDelete to do that explicitly.
+func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
+	base, err := ptrOf(v)
+	if err != nil {
+		return err
+	}
+	id := m.pk.value(base)
+	if err := m.checkKey(id); err != nil {
+		return err
+	}
+	if m.del != nil {
+		if _, deleted := m.del.timeValue(base); deleted {
+			return m.hardDelete(ctx, base, id)
+		}
+	}
+	op, err := m.db.deleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id})
+	if err != nil {
+		return err
+	}
+	if op.Counts[m.name] == 0 {
+		return m.missing(ctx, id, ErrDeleted)
+	}
+	if m.del != nil {
+		m.del.setTime(base, *op.Stamp)
+	}
+	return nil
+}
+
+// missing explains why a statement keyed by id matched nothing.
+func (m *binding) missing(ctx context.Context, id any, ifDeleted error) error {
+	state, err := m.rowState(ctx, m.db.exec(), id)
+	if err != nil {
+		return err
+	}
+	switch state {
+	case rowDeleted:
+		return ifDeleted
+	case rowAlive:
+		return ErrNotDeleted
+	}
+	return ErrNotFound
+}
+
+// HardDelete removes v for good, alive or not. The database's own foreign
+// keys then apply (CASCADE removes children, RESTRICT refuses with
+// ErrRestricted).
+func (m *Manager[T]) HardDelete(ctx context.Context, v *T) error {
+	base, err := ptrOf(v)
+	if err != nil {
+		return err
+	}
+	id := m.pk.value(base)
+	if err := m.checkKey(id); err != nil {
+		return err
+	}
+	return m.hardDelete(ctx, base, id)
+}
+
+func (m *Manager[T]) hardDelete(ctx context.Context, base unsafe.Pointer, id any) error {
+	n, err := m.db.hardDeleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Restore brings v back, with exactly the rows its delete hid (the rows
+// below it that share its operation's stamp; rows deleted earlier or later
+// on their own stay deleted). It fails with ErrParentDeleted if a parent is
+// still deleted (see RestoreWithParents), ErrConflict if an alive-only
+// unique value is now taken by a live row, and ErrNotDeleted if v is
+// alive; on failure nothing changes.
+func (m *Manager[T]) Restore(ctx context.Context, v *T) error {
+	return m.restore(ctx, v, false)
+}
+
+// RestoreWithParents is Restore that first restores, recursively, the
+// soft-deleted parents v points at (each with what its own delete hid).
+func (m *Manager[T]) RestoreWithParents(ctx context.Context, v *T) error {
+	return m.restore(ctx, v, true)
+}
+
+func (m *Manager[T]) restore(ctx context.Context, v *T, withParents bool) error {
+	base, err := ptrOf(v)
+	if err != nil {
+		return err
+	}
+	id := m.pk.value(base)
+	if err := m.checkKey(id); err != nil {
+		return err
+	}
+	if _, err := m.db.restoreRow(ctx, m.ex, m.tbl, id, withParents); err != nil {
+		return err
+	}
+	if m.del != nil {
+		m.del.clearTime(base)
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package softdelete
+
+import (
+	"sort"
+	"strings"
+)
+
+// Rule is what a delete of a parent row does to the rows that reference it.
+type Rule int
+
+const (
+	// RuleFromSchema uses the foreign key's own ON DELETE rule.
+	RuleFromSchema Rule = iota
+	// Cascade soft-deletes the referencing rows too.
+	Cascade
+	// Restrict refuses the delete while live referencing rows exist.
+	Restrict
+	// NoAction behaves as Restrict (soft deletes are checked at once).
+	NoAction
+	// SetNull sets the referencing columns to NULL; restore puts them back.
+	SetNull
+	// SetDefault sets the referencing columns to their default; restore puts
+	// them back.
+	SetDefault
+	// Ignore leaves referencing rows alone.
+	Ignore
+)
+
+func (r Rule) String() string {
+	switch r {
+	case Cascade:
+		return "CASCADE"
+	case Restrict:
+		return "RESTRICT"
+	case NoAction:
+		return "NO ACTION"
+	case SetNull:
+		return "SET NULL"
+	case SetDefault:
+		return "SET DEFAULT"
+	case Ignore:
+		return "IGNORE"
+	}
+	return "FROM SCHEMA"
+}
+
+func parseRule(s string) Rule {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "CASCADE", "C":
+		return Cascade
+	case "RESTRICT", "R":
+		return Restrict
+	case "SET NULL", "N":
+		return SetNull
+	case "SET DEFAULT", "D":
+		return SetDefault
+	}
+	return NoAction
+}
+
+type relKey struct{ child, parent string }
+
+// WithRelationRule overrides, for every foreign key from child to parent,
+// the rule a soft delete follows (for example Cascade where the schema says
+// NO ACTION). The database's own rule still applies to hard deletes.
+func WithRelationRule(child, parent string, r Rule) Option {
+	return func(db *DB) error {
+		if db.overrides == nil {
+			db.overrides = map[relKey]Rule{}
+		}
+		db.overrides[relKey{child, parent}] = r
+		return nil
+	}
+}
+
+// schema is what softdelete knows of the database: read once per DB,
+// refreshed by (*DB).Refresh.
+type schema struct {
+	tables map[string]*table
+	fks    []*foreignKey
+}
+
+type table struct {
+	Name    string
+	Columns []column
+	PK      []string
+	SoftCol string // "" when the table has no soft-delete column
+	Out     []*foreignKey
+	In      []*foreignKey
+	Uniques []*uniqueKey
+	colIdx  map[string]int
+}
+
+type column struct {
+	Name    string
+	Type    string
+	NotNull bool
+	Default bool // has a default
+	pkPos   int  // 1-based position in the primary key, 0 if not
+	// Generated columns cannot be written.
+	Generated bool
+}
+
+type foreignKey struct {
+	Name       string
+	Child      string
+	ChildCols  []string
+	Parent     string
+	ParentCols []string
+	Schema     Rule // the rule declared in the database
+	Rule       Rule // the rule soft deletes follow (Schema unless overridden)
+}
+
+type uniqueKey struct {
+	Name      string
+	Columns   []string // user columns (without the soft-delete helper)
+	AliveOnly bool     // partial WHERE deleted_at IS NULL, or generated-column trick
+	Primary   bool
+	Index     bool // an index (vs a table constraint)
+}
+
+func (t *table) column(name string) (column, bool) {
+	i, ok := t.colIdx[name]
+	if !ok {
+		return column{}, false
+	}
+	return t.Columns[i], true
+}
+
+func (t *table) soft() bool { return t.SoftCol != "" }
+
+// finish indexes the raw schema a dialect read.
+func (s *schema) finish(db *DB) {
+	for name := range s.tables {
+		if strings.HasPrefix(name, "softdelete_") {
+			delete(s.tables, name) // softdelete's own bookkeeping
+		}
+	}
+	for _, t := range s.tables {
+		t.colIdx = make(map[string]int, len(t.Columns))
+		var pk []column
+		for i, c := range t.Columns {
+			t.colIdx[c.Name] = i
+			if c.pkPos > 0 {
+				pk = append(pk, c)
+			}
+		}
+		sort.Slice(pk, func(i, j int) bool { return pk[i].pkPos < pk[j].pkPos })
+		t.PK = t.PK[:0]
+		for _, c := range pk {
+			t.PK = append(t.PK, c.Name)
+		}
+		if c, ok := t.column(db.softCol); ok && !c.NotNull {
+			t.SoftCol = c.Name
+		}
+		t.Out, t.In = nil, nil
+	}
+	sort.SliceStable(s.fks, func(i, j int) bool {
+		if s.fks[i].Child != s.fks[j].Child {
+			return s.fks[i].Child < s.fks[j].Child
+		}
+		return s.fks[i].Name < s.fks[j].Name
+	})
+	for _, fk := range s.fks {
+		fk.Rule = fk.Schema
+		if r, ok := db.overrides[relKey{fk.Child, fk.Parent}]; ok && r != RuleFromSchema {
+			fk.Rule = r
+		}
+		if c := s.tables[fk.Child]; c != nil {
+			c.Out = append(c.Out, fk)
+		}
+		if p := s.tables[fk.Parent]; p != nil {
+			if len(fk.ParentCols) == 0 || fk.ParentCols[0] == "" {
+				fk.ParentCols = append([]string(nil), p.PK...)
+			}
+			p.In = append(p.In, fk)
+		}
+	}
+}
+
+// addColumn is used by dialects while reading.
+func (s *schema) addColumn(tbl string, c column) {
+	if s.tables == nil {
+		s.tables = map[string]*table{}
+	}
+	t := s.tables[tbl]
+	if t == nil {
+		t = &table{Name: tbl}
+		s.tables[tbl] = t
+	}
+	t.Columns = append(t.Columns, c)
+}
+
+// addFKColumn appends one column pair to the foreign key identified by
+// (child, name), creating it on first sight.
+func (s *schema) addFKColumn(child, name, parent, childCol, parentCol, rule string) {
+	for _, fk := range s.fks {
+		if fk.Child == child && fk.Name == name {
+			fk.ChildCols = append(fk.ChildCols, childCol)
+			fk.ParentCols = append(fk.ParentCols, parentCol)
+			return
+		}
+	}
+	s.fks = append(s.fks, &foreignKey{Name: name, Child: child, Parent: parent,
+		ChildCols: []string{childCol}, ParentCols: []string{parentCol}, Schema: parseRule(rule)})
+}
+
+// addUniqueColumn appends a column to the unique key (tbl, name).
+func (s *schema) addUniqueColumn(tbl, name, col string, aliveOnly, primary, index bool) {
+	t := s.tables[tbl]
+	if t == nil {
+		return
+	}
+	for _, u := range t.Uniques {
+		if u.Name == name {
+			u.Columns = append(u.Columns, col)
+			return
+		}
+	}
+	t.Uniques = append(t.Uniques, &uniqueKey{Name: name, Columns: []string{col}, AliveOnly: aliveOnly, Primary: primary, Index: index})
+}
