@@ -111,7 +111,7 @@ func (w *walk) setVal(b *sqlBuilder) {
 // <done> AND <sel>)": the rows of fk.Child that reference rows the step s
 // changed.
 func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
-	inner := alias + "p"
+	inner := b.alias()
 	if len(fk.ChildCols) == 1 {
 		b.qualified(alias, fk.ChildCols[0])
 	} else {
@@ -193,6 +193,227 @@ func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (i
 	return w.ex.execN(ctx, b.String(), b.args...)
 }
 
+// transfer, before a restore step, hands the rows that another CASCADE
+// parent still hides over to that parent's operation: had they been alive
+// when that parent was deleted, its delete would have hidden them. They
+// stay deleted and come back when that parent is restored.
+func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) error {
+	if !w.restore {
+		return nil
+	}
+	for _, f2 := range c.Out {
+		p2 := w.s.tables[f2.Parent]
+		if f2 == fk || f2.Rule != Cascade || p2 == nil || !p2.soft() {
+			continue
+		}
+		b := newBuilder(w.db.dialect, 512)
+		if w.db.dialect.UpdateJoin() {
+			b.WriteString("UPDATE ")
+			b.ident(c.Name)
+			b.WriteString(" c0 JOIN ")
+			b.ident(s.t.Name)
+			b.WriteString(" p0 ON ")
+			joinOn(b, "p0", fk.ParentCols, "c0", fk.ChildCols)
+			b.WriteString(" JOIN ")
+			b.ident(p2.Name)
+			b.WriteString(" q0 ON ")
+			joinOn(b, "q0", f2.ParentCols, "c0", f2.ChildCols)
+			b.WriteString(" SET ")
+			b.qualified("c0", c.SoftCol)
+			b.WriteString(" = ")
+			b.qualified("q0", p2.SoftCol)
+			b.WriteString(" WHERE ")
+			w.fromCond(b, "c0", c.SoftCol)
+			b.WriteString(" AND ")
+			w.doneCond(b, "p0", s.t.SoftCol)
+			if s.sel != nil && !s.tables[c.Name] && s.t.Name != c.Name {
+				b.WriteString(" AND ")
+				s.sel(b, "p0")
+			}
+			b.WriteString(" AND ")
+			b.qualified("q0", p2.SoftCol)
+			b.WriteString(" IS NOT NULL AND ")
+			b.qualified("q0", p2.SoftCol)
+			b.WriteString(" <> ")
+			b.arg(w.stamp)
+		} else {
+			self := w.db.dialect.Quote(c.Name)
+			b.WriteString("UPDATE ")
+			b.ident(c.Name)
+			b.WriteString(" SET ")
+			b.ident(c.SoftCol)
+			b.WriteString(" = (SELECT ")
+			b.qualified("q0", p2.SoftCol)
+			b.WriteString(" FROM ")
+			b.ident(p2.Name)
+			b.WriteString(" q0 WHERE ")
+			joinOn(b, "q0", f2.ParentCols, self, f2.ChildCols)
+			b.WriteString(") WHERE ")
+			w.fromCond(b, "", c.SoftCol)
+			b.WriteString(" AND ")
+			w.parentRows(b, self, fk, s)
+			b.WriteString(" AND EXISTS (SELECT 1 FROM ")
+			b.ident(p2.Name)
+			b.WriteString(" q1 WHERE ")
+			joinOn(b, "q1", f2.ParentCols, self, f2.ChildCols)
+			b.WriteString(" AND ")
+			b.qualified("q1", p2.SoftCol)
+			b.WriteString(" IS NOT NULL AND ")
+			b.qualified("q1", p2.SoftCol)
+			b.WriteString(" <> ")
+			b.arg(w.stamp)
+			b.WriteString(")")
+		}
+		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			tables := map[string]bool{s.t.Name: true}
+			for t := range s.tables {
+				tables[t] = true
+			}
+			moved := func(b *sqlBuilder, alias string) {
+				w.otherStamp(b, alias, c.SoftCol)
+				b.WriteString(" AND ")
+				w.parentRows(b, alias, fk, s)
+			}
+			if err := w.follow(ctx, c, moved, tables, s.depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// otherStamp writes "alias.col IS NOT NULL AND alias.col <> stamp".
+func (w *walk) otherStamp(b *sqlBuilder, alias, col string) {
+	b.qualified(alias, col)
+	b.WriteString(" IS NOT NULL AND ")
+	b.qualified(alias, col)
+	b.WriteString(" <> ")
+	b.arg(w.stamp)
+}
+
+// follow hands the descendants that this walk's stamp hid below the rows
+// of c selected by moved (rows transfer gave another stamp) over to their
+// parent's stamp, level by level.
+func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[string]bool, depth int) error {
+	for _, e := range c.In {
+		d := w.s.tables[e.Child]
+		if e.Rule != Cascade || d == nil || !d.soft() {
+			continue
+		}
+		linked := depth <= maxSelDepth
+		b := newBuilder(w.db.dialect, 512)
+		if w.db.dialect.UpdateJoin() {
+			b.WriteString("UPDATE ")
+			b.ident(d.Name)
+			b.WriteString(" d0 JOIN ")
+			b.ident(c.Name)
+			b.WriteString(" y0 ON ")
+			joinOn(b, "y0", e.ParentCols, "d0", e.ChildCols)
+			b.WriteString(" SET ")
+			b.qualified("d0", d.SoftCol)
+			b.WriteString(" = ")
+			b.qualified("y0", c.SoftCol)
+			b.WriteString(" WHERE ")
+			b.qualified("d0", d.SoftCol)
+			b.WriteString(" = ")
+			b.arg(w.stamp)
+			b.WriteString(" AND ")
+			if linked && !tables[d.Name] && d.Name != c.Name {
+				moved(b, "y0")
+			} else {
+				w.otherStamp(b, "y0", c.SoftCol)
+			}
+		} else {
+			self := w.db.dialect.Quote(d.Name)
+			b.WriteString("UPDATE ")
+			b.ident(d.Name)
+			b.WriteString(" SET ")
+			b.ident(d.SoftCol)
+			b.WriteString(" = (SELECT ")
+			b.qualified("y0", c.SoftCol)
+			b.WriteString(" FROM ")
+			b.ident(c.Name)
+			b.WriteString(" y0 WHERE ")
+			joinOn(b, "y0", e.ParentCols, self, e.ChildCols)
+			b.WriteString(") WHERE ")
+			b.ident(d.SoftCol)
+			b.WriteString(" = ")
+			b.arg(w.stamp)
+			b.WriteString(" AND ")
+			if len(e.ChildCols) == 1 {
+				b.qualified(self, e.ChildCols[0])
+			} else {
+				b.WriteByte('(')
+				b.identList(self, e.ChildCols)
+				b.WriteByte(')')
+			}
+			b.WriteString(" IN (SELECT ")
+			b.identList("y1", e.ParentCols)
+			b.WriteString(" FROM ")
+			b.ident(c.Name)
+			b.WriteString(" y1 WHERE ")
+			if linked {
+				moved(b, "y1")
+			} else {
+				w.otherStamp(b, "y1", c.SoftCol)
+			}
+			b.WriteString(")")
+		}
+		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		next := map[string]bool{c.Name: true}
+		for t := range tables {
+			next[t] = true
+		}
+		nm := func(b *sqlBuilder, alias string) {
+			w.otherStamp(b, alias, d.SoftCol)
+			b.WriteString(" AND ")
+			if len(e.ChildCols) == 1 {
+				b.qualified(alias, e.ChildCols[0])
+			} else {
+				b.WriteByte('(')
+				b.identList(alias, e.ChildCols)
+				b.WriteByte(')')
+			}
+			inner := b.alias()
+			b.WriteString(" IN (SELECT ")
+			b.identList(inner, e.ParentCols)
+			b.WriteString(" FROM ")
+			b.ident(c.Name)
+			b.WriteString(" ")
+			b.WriteString(inner)
+			b.WriteString(" WHERE ")
+			moved(b, inner)
+			b.WriteString(")")
+		}
+		if err := w.follow(ctx, d, nm, next, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// joinOn writes a.p1 = b.c1 AND ... for paired column lists.
+func joinOn(b *sqlBuilder, pa string, pcols []string, ca string, ccols []string) {
+	for i := range pcols {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.qualified(pa, pcols[i])
+		b.WriteString(" = ")
+		b.qualified(ca, ccols[i])
+	}
+}
+
 // run walks from the root step until no edge changes a row.
 func (w *walk) run(ctx context.Context, root step) error {
 	queue := []step{root}
@@ -210,6 +431,9 @@ func (w *walk) run(ctx context.Context, root step) error {
 					continue // the database cascades when the row is purged
 				}
 				if err := w.conflictCheck(ctx, c, fk, s); err != nil {
+					return err
+				}
+				if err := w.transfer(ctx, fk, c, s); err != nil {
 					return err
 				}
 				n, err := w.cascade(ctx, fk, c, s)
@@ -271,7 +495,7 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 		}
 	}
 	if blockers != nil {
-		return &RestrictedError{Table: root.Name, Blockers: blockers}
+		return &RestrictedError{Table: root.Name, Blockers: blockers, counts: w.counts}
 	}
 	return nil
 }
@@ -676,16 +900,22 @@ func (db *DB) restoreKey(ctx context.Context, ex *executor, t *table, key []any,
 	var op *Operation
 	err := ex.inTx(ctx, func(ex *executor) error {
 		var err error
-		op, err = db.restoreKeyTx(ctx, ex, t, key, withParents, 0)
+		op, err = db.restoreKeyTx(ctx, ex, t, key, withParents, map[string]bool{})
 		return err
 	})
 	return op, err
 }
 
-func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []any, withParents bool, depth int) (*Operation, error) {
-	if depth > 64 {
+// visiting holds the rows whose restore is in progress up the call chain
+// (RestoreWithParents through a cycle of foreign keys).
+func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []any, withParents bool, visiting map[string]bool) (*Operation, error) {
+	self := t.Name + "\x00" + keyText(keyValue(key))
+	if len(visiting) > 64 {
 		return nil, fmt.Errorf("softdelete: restoring parents of %s went deeper than 64 levels", t.Name)
 	}
+	visiting[self] = true
+	defer delete(visiting, self)
+	parentsRestored := false
 	s, err := db.loadSchema(ctx)
 	if err != nil {
 		return nil, err
@@ -729,9 +959,13 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
 		}
 		for _, pk := range pkeys {
-			if _, err := db.restoreKeyTx(ctx, ex, p, pk, true, depth+1); err != nil && !errors.Is(err, ErrNotDeleted) {
+			if visiting[p.Name+"\x00"+keyText(keyValue(pk))] {
+				continue // a cycle: that row's restore is under way up the chain
+			}
+			if _, err := db.restoreKeyTx(ctx, ex, p, pk, true, visiting); err != nil && !errors.Is(err, ErrNotDeleted) {
 				return nil, err
 			}
+			parentsRestored = true
 		}
 	}
 	if err := db.uniqueConflicts(ctx, ex, t, rootSel); err != nil {
@@ -749,6 +983,10 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	if n == 0 {
+		if parentsRestored {
+			// Restoring a parent brought this row back (same operation).
+			return &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: map[string]int64{}}, nil
+		}
 		return nil, ErrNotDeleted // restored concurrently
 	}
 	w.counts[t.Name] = n

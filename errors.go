@@ -89,6 +89,8 @@ func (e *SchemaError) Unwrap() error { return ErrSchema }
 type RestrictedError struct {
 	Table    string           // the table whose rows were being deleted
 	Blockers map[string]int64 // referencing table -> live referencing rows
+
+	counts map[string]int64 // what the delete would have hidden (for plans)
 }
 
 func (e *RestrictedError) Error() string {

@@ -181,6 +181,27 @@ func (m *Manager[T]) Where(expr string, args ...any) *Query[T] { return m.query(
 // OrderBy returns a query over alive rows ordered by cols.
 func (m *Manager[T]) OrderBy(cols ...string) *Query[T] { return m.query().OrderBy(cols...) }
 
+// In returns a query over alive rows whose column col is one of keys.
+func (m *Manager[T]) In(col string, keys any) *Query[T] { return m.query().In(col, keys) }
+
+// PlanDelete reports what Delete(v) would hide and what would block it,
+// by running the same delete in a transaction that is rolled back.
+func (m *Manager[T]) PlanDelete(ctx context.Context, v *T) (*DeletePlan, error) {
+	base, err := ptrOf(v)
+	if err != nil {
+		return nil, err
+	}
+	id := m.pk.value(base)
+	if err := m.checkKey(id); err != nil {
+		return nil, err
+	}
+	return m.db.plan(ctx, m.ex, m.tbl, keyPred(m.binding, id), []any{id})
+}
+
+// Alive returns the alive condition for this table under alias (see
+// DB.Alive), for hand-written joins.
+func (m *Manager[T]) Alive(alias string) string { return m.db.Alive(alias) }
+
 // Count counts alive rows.
 func (m *Manager[T]) Count(ctx context.Context) (int64, error) { return m.query().Count(ctx) }
 

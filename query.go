@@ -70,6 +70,29 @@ func (q *Query[T]) Where(expr string, args ...any) *Query[T] {
 	return c
 }
 
+// In restricts the query to rows whose column col is one of keys (a
+// slice): the way to load the children of a set of parents in one query.
+// Deleted children stay hidden unless the query is AllWithDeleted.
+func (q *Query[T]) In(col string, keys any) *Query[T] {
+	c := q.clone()
+	quoted, ok := q.m.cols[col]
+	if !ok {
+		if c.err == nil {
+			c.err = unknownColumn(col, q.m.name, q.m.cols, "In")
+		}
+		return c
+	}
+	if _, isSlice := sliceLen(keys); !isSlice {
+		if c.err == nil {
+			c.err = invalidf("In(%q) wants a slice of keys, got %T", col, keys)
+		}
+		return c
+	}
+	e := &expr{toks: []exprTok{{'c', quoted}, {'l', " IN ("}, {'?', ""}, {'l', ")"}}, nph: 1}
+	c.conds = append(c.conds, cond{e: e, args: []any{keys}})
+	return c
+}
+
 // OrderBy orders by known columns; "-col" sorts descending. Anything that
 // is not a column of the table is refused with ErrInvalid.
 func (q *Query[T]) OrderBy(cols ...string) *Query[T] {

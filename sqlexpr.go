@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -10,8 +11,15 @@ import (
 // placeholders for the dialect.
 type sqlBuilder struct {
 	strings.Builder
-	d    dialect
-	args []any
+	d      dialect
+	args   []any
+	aliasN int
+}
+
+// alias returns a fresh table alias for this statement.
+func (b *sqlBuilder) alias() string {
+	b.aliasN++
+	return "a" + strconv.Itoa(b.aliasN)
 }
 
 func newBuilder(d dialect, size int) *sqlBuilder {

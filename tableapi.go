@@ -1,0 +1,160 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+)
+
+// Table-level API, for code that does not use Manager (sqlc, sqlx, plain
+// database/sql): the same engine, addressed by table name and primary key.
+
+// Delete soft-deletes the row of table with the given primary key (one
+// value per key column) and everything its foreign keys cascade to, as one
+// operation. ErrNotFound if no alive row has that key.
+func (db *DB) Delete(ctx context.Context, table string, key ...any) (*Operation, error) {
+	return db.delete(ctx, db.exec(), table, key, false)
+}
+
+// DeleteTx is Delete inside the caller's transaction.
+func (db *DB) DeleteTx(ctx context.Context, tx *sql.Tx, table string, key ...any) (*Operation, error) {
+	return db.delete(ctx, db.txExec(tx), table, key, false)
+}
+
+func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any, dry bool) (*Operation, error) {
+	t, err := db.keyedTable(ctx, table, key)
+	if err != nil {
+		return nil, err
+	}
+	op, err := db.deleteRows(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), dryRun: dry})
+	if err != nil {
+		return nil, err
+	}
+	if op.Counts[t.Name] == 0 {
+		return nil, db.keyMissing(ctx, t, key)
+	}
+	return op, nil
+}
+
+// Restore restores the row of table with the given primary key and exactly
+// the rows its delete hid.
+func (db *DB) Restore(ctx context.Context, table string, key ...any) (*Operation, error) {
+	t, err := db.keyedTable(ctx, table, key)
+	if err != nil {
+		return nil, err
+	}
+	return db.restoreKey(ctx, db.exec(), t, key, false)
+}
+
+// RestoreWithParents is Restore that first restores soft-deleted parents.
+func (db *DB) RestoreWithParents(ctx context.Context, table string, key ...any) (*Operation, error) {
+	t, err := db.keyedTable(ctx, table, key)
+	if err != nil {
+		return nil, err
+	}
+	return db.restoreKey(ctx, db.exec(), t, key, true)
+}
+
+// DeletePlan is what a delete would do: rows it would hide per table,
+// references it would clear, and what would block it.
+type DeletePlan struct {
+	Table    string
+	Counts   map[string]int64 // rows hidden per table (root included)
+	Nulled   map[string]int64 // references cleared per table.column
+	Blockers map[string]int64 // live referencing rows per table; non-empty means the delete would fail
+}
+
+// Allowed reports whether the delete would go through.
+func (p *DeletePlan) Allowed() bool { return len(p.Blockers) == 0 }
+
+// PlanDelete answers "what would deleting this row hide?" by running the
+// real delete in a transaction and rolling it back: the counts and
+// blockers come from the same code path as Delete.
+func (db *DB) PlanDelete(ctx context.Context, table string, key ...any) (*DeletePlan, error) {
+	t, err := db.keyedTable(ctx, table, key)
+	if err != nil {
+		return nil, err
+	}
+	return db.plan(ctx, db.exec(), t, tableKeyPred(t, key), key)
+}
+
+func (db *DB) plan(ctx context.Context, ex *executor, t *table, root pred, key []any) (*DeletePlan, error) {
+	if ex.tx != nil {
+		return nil, invalidf("PlanDelete runs in its own transaction; call it outside WithTx")
+	}
+	op, err := db.deleteRows(ctx, ex, t, root, opOptions{key: keyValue(key), dryRun: true})
+	var re *RestrictedError
+	switch {
+	case errors.As(err, &re):
+		return &DeletePlan{Table: t.Name, Counts: re.counts, Blockers: re.Blockers}, nil
+	case err != nil:
+		return nil, err
+	}
+	if key != nil && op.Counts[t.Name] == 0 {
+		return nil, db.keyMissing(ctx, t, key)
+	}
+	return &DeletePlan{Table: t.Name, Counts: op.Counts, Nulled: op.Nulled}, nil
+}
+
+func (db *DB) keyedTable(ctx context.Context, table string, key []any) (*table, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	t, err := db.tableInfo(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	if !t.soft() {
+		return nil, &SchemaError{Table: table, Column: db.softCol, Msg: "table has no nullable soft-delete column"}
+	}
+	if len(t.PK) == 0 {
+		return nil, &SchemaError{Table: table, Msg: "table has no primary key"}
+	}
+	if len(key) != len(t.PK) {
+		return nil, invalidf("table %s has primary key (%s): want %d values, got %d", table, strings.Join(t.PK, ", "), len(t.PK), len(key))
+	}
+	for _, k := range key {
+		if isNullValue(k) {
+			return nil, invalidf("nil primary key value for %s", table)
+		}
+	}
+	return t, nil
+}
+
+// keyMissing explains why no alive row had the key.
+func (db *DB) keyMissing(ctx context.Context, t *table, key []any) error {
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("SELECT CASE WHEN ")
+	b.ident(t.SoftCol)
+	b.WriteString(" IS NULL THEN 1 ELSE 2 END FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE ")
+	tableKeyPred(t, key)(b, "")
+	var st int
+	err := db.exec().queryRow(ctx, b.String(), b.args, &st)
+	switch {
+	case err == ErrNotFound:
+		return ErrNotFound
+	case err != nil:
+		return err
+	case st == 2:
+		return ErrDeleted
+	}
+	return ErrNotFound
+}
+
+// Alive returns the SQL condition "alias.deleted_at IS NULL" (quoted for
+// the dialect) for hand-written joins, so that a joined soft-deletable
+// table hides its deleted rows too. The condition is a literal, so partial
+// indexes on alive rows are used.
+func (db *DB) Alive(alias string) string {
+	var b strings.Builder
+	if alias != "" {
+		b.WriteString(db.dialect.Quote(alias))
+		b.WriteByte('.')
+	}
+	b.WriteString(db.dialect.Quote(db.softCol))
+	b.WriteString(" IS NULL")
+	return b.String()
+}
