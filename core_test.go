@@ -486,7 +486,7 @@ func TestCustomStruct(t *testing.T) {
 	for _, d := range allDialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			db := openTest(t, d, WithDeletedColumn("removed_at"))
+			db := openTest(t, d) // the tag names the soft-delete column
 			ctx := context.Background()
 			ddl(t, db, `CREATE TABLE articles (slug {text} PRIMARY KEY, title {text} NOT NULL, removed_at {ts} NULL)`)
 			m, err := NewManager[Article](db, "articles")

@@ -24,6 +24,7 @@ type DB struct {
 	hook         StatementHook
 	convertTimes bool
 	softCol      string
+	softCols     map[string]string // per-table soft-delete column overrides
 	now          func() time.Time
 	overrides    map[relKey]Rule
 
@@ -56,6 +57,22 @@ func WithDeletedColumn(col string) Option {
 			return invalidf("empty deleted column name")
 		}
 		db.softCol = col
+		return nil
+	}
+}
+
+// WithTableDeletedColumn sets the soft-delete column of one table when it
+// differs from the DB-wide name (WithDeletedColumn). A Manager whose
+// struct tags a field `db:"col,deleted"` sets it for its table too.
+func WithTableDeletedColumn(table, col string) Option {
+	return func(db *DB) error {
+		if table == "" || col == "" {
+			return invalidf("empty table or column name")
+		}
+		if db.softCols == nil {
+			db.softCols = map[string]string{}
+		}
+		db.softCols[table] = col
 		return nil
 	}
 }
@@ -362,4 +379,26 @@ func (db *DB) tableInfo(ctx context.Context, name string) (*table, error) {
 		return t, nil
 	}
 	return nil, &SchemaError{Table: name, Msg: "no such table"}
+}
+
+// softColumns returns a copy of the per-table soft-delete column overrides.
+func (db *DB) softColumns() map[string]string {
+	db.schemaMu.Lock()
+	defer db.schemaMu.Unlock()
+	m := make(map[string]string, len(db.softCols))
+	for k, v := range db.softCols {
+		m[k] = v
+	}
+	return m
+}
+
+// setSoftColumn records a table's soft-delete column and reloads the schema.
+func (db *DB) setSoftColumn(ctx context.Context, table, col string) error {
+	db.schemaMu.Lock()
+	if db.softCols == nil {
+		db.softCols = map[string]string{}
+	}
+	db.softCols[table] = col
+	db.schemaMu.Unlock()
+	return db.Refresh(ctx)
 }

@@ -3,7 +3,6 @@ package softdelete
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -124,8 +123,13 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 			Msg: "table has no nullable soft-delete column; add it (softdelete adopt prints the DDL)"}
 	}
 	if t.SoftCol != softCol {
-		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
-			Msg: fmt.Sprintf("the DB uses soft-delete column %q; open it WithDeletedColumn(%q)", t.SoftCol, softCol)}
+		if err := db.setSoftColumn(ctx, table, softCol); err != nil {
+			return nil, err
+		}
+		if t, err = db.tableInfo(ctx, table); err != nil {
+			return nil, err
+		}
+		b.tbl = t
 	}
 	b.soft = db.dialect.Quote(softCol)
 	if i, ok := m.byCol[softCol]; ok {

@@ -150,7 +150,11 @@ func (s *schema) finish(db *DB) {
 		for _, c := range pk {
 			t.PK = append(t.PK, c.Name)
 		}
-		if c, ok := t.column(db.softCol); ok && !c.NotNull {
+		softCol := db.softCol
+		if c, ok := db.softColumns()[t.Name]; ok {
+			softCol = c
+		}
+		if c, ok := t.column(softCol); ok && !c.NotNull {
 			t.SoftCol = c.Name
 		}
 		t.Out, t.In = nil, nil
