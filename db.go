@@ -27,6 +27,7 @@ type DB struct {
 	softCols     map[string]string // per-table soft-delete column overrides
 	now          func() time.Time
 	overrides    map[relKey]Rule
+	declared     map[string][][]string // unique keys declared in code, per table
 
 	schemaMu sync.Mutex
 	schema   *schema

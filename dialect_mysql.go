@@ -87,10 +87,10 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 	// A unique key that includes a generated column computed from
 	// deleted_at (IF(deleted_at IS NULL, 1, NULL)) is alive-only: deleted
 	// rows carry NULL there and NULLs never collide.
-	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, '')
+	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, '')
 FROM information_schema.STATISTICS s
 JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
-WHERE s.TABLE_SCHEMA = DATABASE() AND s.NON_UNIQUE = 0
+WHERE s.TABLE_SCHEMA = DATABASE()
 ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 	if err != nil {
 		return nil, err
@@ -98,32 +98,27 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 	type key struct{ tbl, name string }
 	alive := map[key]bool{}
 	for rows.Next() {
-		var tbl, name, col, gen string
-		if err := rows.Scan(&tbl, &name, &col, &gen); err != nil {
+		var tbl, col, gen string
+		var ix index
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &col, &gen); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		ix.Primary = ix.Name == "PRIMARY"
+		ix.Constraint = ix.Primary
 		if gen != "" && strings.Contains(strings.ToLower(strings.ReplaceAll(gen, "`", "")), "deleted_at") {
-			alive[key{tbl, name}] = true
-			s.addUniqueColumn(tbl, name, "", false, name == "PRIMARY", false)
-			continue
+			alive[key{tbl, ix.Name}] = true
+			col = "" // the helper column is not part of the user's key
 		}
-		s.addUniqueColumn(tbl, name, col, false, name == "PRIMARY", false)
+		s.addIndexColumn(tbl, ix, col)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
 	for k := range alive {
-		for _, u := range s.tables[k.tbl].Uniques {
-			if u.Name == k.name {
-				u.AliveOnly = true
-				cols := u.Columns[:0]
-				for _, c := range u.Columns {
-					if c != "" {
-						cols = append(cols, c)
-					}
-				}
-				u.Columns = cols
+		for _, ix := range s.tables[k.tbl].Indexes {
+			if ix.Name == k.name {
+				ix.AliveOnly = true
 			}
 		}
 	}
@@ -166,5 +161,5 @@ func (mysqlDialect) OpsTableDDL() []string {
 	}
 }
 
-func (mysqlDialect) CastText(expr string) string        { return "CAST(" + expr + " AS CHAR)" }
+func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + " AS CHAR)" }
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }

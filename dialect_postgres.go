@@ -102,28 +102,29 @@ ORDER BY cl.relname, c.conname, k.ord`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	rows, err = ex.query(ctx, `SELECT t.relname::text, ic.relname::text, i.indisprimary,
-  COALESCE(pg_get_expr(i.indpred, i.indrelid), ''), a.attname::text,
-  NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid)
+	rows, err = ex.query(ctx, `SELECT t.relname::text, ic.relname::text, i.indisunique, i.indisprimary,
+  i.indpred IS NOT NULL, COALESCE(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), a.attname::text,
+  EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x'))
 FROM pg_index i
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-WHERE n.nspname = current_schema() AND i.indisunique
+WHERE n.nspname = current_schema() AND i.indexprs IS NULL
 ORDER BY t.relname, ic.relname, k.ord`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var tbl, name, pred, col string
-		var primary, index bool
-		if err := rows.Scan(&tbl, &name, &primary, &pred, &col, &index); err != nil {
+		var tbl, pred, col string
+		var ix index
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		s.addUniqueColumn(tbl, name, col, pred != "" && aliveOnlyPredicate(" where "+pred), primary, index)
+		ix.AliveOnly = ix.Partial && aliveOnlyPredicate(" where "+pred)
+		s.addIndexColumn(tbl, ix, col)
 	}
 	return s, closeRows(rows)
 }

@@ -74,6 +74,23 @@ ORDER BY m.name, p.cid`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
+	rows, err = ex.query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if t := s.tables[name]; t != nil {
+			t.def = def
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
 	rows, err = ex.query(ctx, `SELECT m.name, f.id, f."table", f."from", COALESCE(f."to", ''), f.on_delete
 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table'
@@ -92,23 +109,28 @@ ORDER BY m.name, f.id, f.seq`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	rows, err = ex.query(ctx, `SELECT m.name, il.name, il.origin, COALESCE(s.sql, ''), ii.name
+	rows, err = ex.query(ctx, `SELECT m.name, il.name, il."unique", il.origin, il.partial, COALESCE(s.sql, ''), COALESCE(ii.name, '')
 FROM sqlite_master m
 JOIN pragma_index_list(m.name) il
 JOIN pragma_index_info(il.name) ii
 LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name
-WHERE m.type = 'table' AND il."unique" = 1
+WHERE m.type = 'table'
 ORDER BY m.name, il.name, ii.seqno`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var tbl, name, origin, def, col string
-		if err := rows.Scan(&tbl, &name, &origin, &def, &col); err != nil {
+		var tbl, col string
+		var ix index
+		var origin string
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &origin, &ix.Partial, &ix.Def, &col); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		s.addUniqueColumn(tbl, name, col, aliveOnlyPredicate(def), origin == "pk", origin == "c")
+		ix.Primary = origin == "pk"
+		ix.Constraint = origin != "c"
+		ix.AliveOnly = ix.Partial && aliveOnlyPredicate(ix.Def)
+		s.addIndexColumn(tbl, ix, col)
 	}
 	return s, closeRows(rows)
 }
@@ -161,5 +183,5 @@ func (sqliteDialect) OpsTableDDL() []string {
 	}
 }
 
-func (sqliteDialect) CastText(expr string) string        { return "CAST(" + expr + " AS TEXT)" }
+func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr + " AS TEXT)" }
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }

@@ -565,7 +565,7 @@ func (w *walk) conflictCheck(ctx context.Context, c *table, fk *foreignKey, s st
 // uniqueConflicts checks, for each alive-only unique key of t, whether a
 // row selected by sel (about to become alive) collides with a live row.
 func (db *DB) uniqueConflicts(ctx context.Context, ex *executor, t *table, sel pred) error {
-	for _, u := range t.Uniques {
+	for _, u := range t.uniques() {
 		if !u.AliveOnly || len(u.Columns) == 0 || len(t.PK) == 0 {
 			continue
 		}

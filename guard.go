@@ -125,7 +125,7 @@ func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) 
 		return err
 	}
 	ce.Table = m.name
-	for _, u := range m.tbl.Uniques {
+	for _, u := range m.tbl.uniques() {
 		if u.Primary {
 			continue
 		}

@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,6 +61,22 @@ func parseRule(s string) Rule {
 
 type relKey struct{ child, parent string }
 
+// WithUniqueKey declares, from code, that cols must be unique among the
+// alive rows of table. softdelete then checks it on restore (ErrConflict),
+// and adopt creates the alive-only unique index for it.
+func WithUniqueKey(table string, cols ...string) Option {
+	return func(db *DB) error {
+		if table == "" || len(cols) == 0 {
+			return invalidf("WithUniqueKey needs a table and columns")
+		}
+		if db.declared == nil {
+			db.declared = map[string][][]string{}
+		}
+		db.declared[table] = append(db.declared[table], cols)
+		return nil
+	}
+}
+
 // WithRelationRule overrides, for every foreign key from child to parent,
 // the rule a soft delete follows (for example Cascade where the schema says
 // NO ACTION). The database's own rule still applies to hard deletes.
@@ -87,7 +104,8 @@ type table struct {
 	SoftCol string // "" when the table has no soft-delete column
 	Out     []*foreignKey
 	In      []*foreignKey
-	Uniques []*uniqueKey
+	Indexes []*index // every index and unique constraint (and keys declared in code)
+	def     string   // CREATE TABLE statement, where the database keeps it (SQLite)
 	colIdx  map[string]int
 }
 
@@ -111,12 +129,29 @@ type foreignKey struct {
 	Rule       Rule // the rule soft deletes follow (Schema unless overridden)
 }
 
-type uniqueKey struct {
-	Name      string
-	Columns   []string // user columns (without the soft-delete helper)
-	AliveOnly bool     // partial WHERE deleted_at IS NULL, or generated-column trick
-	Primary   bool
-	Index     bool // an index (vs a table constraint)
+// index is an index or a unique/primary key constraint.
+type index struct {
+	Name       string
+	Columns    []string // user columns (without MySQL's alive helper column)
+	Unique     bool
+	Primary    bool
+	Constraint bool   // a table constraint rather than CREATE INDEX
+	Partial    bool   // has a WHERE clause
+	AliveOnly  bool   // limited to alive rows (partial WHERE deleted_at IS NULL, or MySQL's helper column)
+	Def        string // the database's own definition, when it gives one
+	Declared   bool   // declared in code (WithUniqueKey), not found in the database
+	softCol    bool   // mentions the soft-delete column
+}
+
+// uniques returns the table's unique keys other than the primary key.
+func (t *table) uniques() []*index {
+	var out []*index
+	for _, ix := range t.Indexes {
+		if ix.Unique && !ix.Primary {
+			out = append(out, ix)
+		}
+	}
+	return out
 }
 
 func (t *table) column(name string) (column, bool) {
@@ -156,6 +191,28 @@ func (s *schema) finish(db *DB) {
 		}
 		if c, ok := t.column(softCol); ok && !c.NotNull {
 			t.SoftCol = c.Name
+		}
+		for _, ix := range t.Indexes {
+			for _, c := range ix.Columns {
+				if c == softCol {
+					ix.softCol = true
+				}
+			}
+			if ix.Partial && strings.Contains(strings.ToLower(ix.Def), strings.ToLower(softCol)) {
+				ix.softCol = true
+			}
+		}
+		for _, cols := range db.declared[t.Name] {
+			found := false
+			for _, ix := range t.uniques() {
+				if slices.Equal(ix.Columns, cols) {
+					found = true
+				}
+			}
+			if !found {
+				t.Indexes = append(t.Indexes, &index{Name: "declared:" + strings.Join(cols, ","), Columns: cols,
+					Unique: true, AliveOnly: true, Declared: true})
+			}
 		}
 		t.Out, t.In = nil, nil
 	}
@@ -209,17 +266,24 @@ func (s *schema) addFKColumn(child, name, parent, childCol, parentCol, rule stri
 		ChildCols: []string{childCol}, ParentCols: []string{parentCol}, Schema: parseRule(rule)})
 }
 
-// addUniqueColumn appends a column to the unique key (tbl, name).
-func (s *schema) addUniqueColumn(tbl, name, col string, aliveOnly, primary, index bool) {
+// addIndexColumn appends a column to the index (tbl, name), creating it
+// on first sight with the flags of ix.
+func (s *schema) addIndexColumn(tbl string, ix index, col string) {
 	t := s.tables[tbl]
 	if t == nil {
 		return
 	}
-	for _, u := range t.Uniques {
-		if u.Name == name {
-			u.Columns = append(u.Columns, col)
+	for _, u := range t.Indexes {
+		if u.Name == ix.Name {
+			if col != "" {
+				u.Columns = append(u.Columns, col)
+			}
 			return
 		}
 	}
-	t.Uniques = append(t.Uniques, &uniqueKey{Name: name, Columns: []string{col}, AliveOnly: aliveOnly, Primary: primary, Index: index})
+	n := ix
+	if col != "" {
+		n.Columns = []string{col}
+	}
+	t.Indexes = append(t.Indexes, &n)
 }

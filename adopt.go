@@ -1,0 +1,440 @@
+package softdelete
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ddlDialect writes the DDL of adopt and doctor. Each dialect implements it
+// in its own file.
+type ddlDialect interface {
+	// AddSoftColumn adds the nullable soft-delete column.
+	AddSoftColumn(t *table, col string) []string
+	DropSoftColumn(t *table, col string) []string
+	// AliveUnique creates an alive-only unique key; helperAdded reports
+	// whether the statements include a helper column the caller must drop
+	// in the down migration (MySQL).
+	AliveUnique(t *table, softCol, name string, cols []string, haveHelper bool) (up []string, helperAdded bool)
+	DropAliveUnique(t *table, name string) []string
+	DropHelper(t *table) []string
+	// AliveIndex creates an index that serves alive-row queries on cols.
+	AliveIndex(t *table, softCol, name string, cols []string) []string
+	// PlainIndex creates an ordinary index (foreign keys).
+	PlainIndex(t *table, name string, cols []string) []string
+	// DropIndex drops an index or unique constraint found in the database;
+	// RecreateIndex puts it back as it was.
+	DropIndex(t *table, ix *index) []string
+	RecreateIndex(t *table, ix *index) []string
+	DropNamedIndex(t *table, name string) []string
+	// TransactionalDDL: a migration can run in one transaction.
+	TransactionalDDL() bool
+}
+
+// mysqlAliveColumn is the generated column MySQL/MariaDB unique keys use
+// to count only alive rows.
+const mysqlAliveColumn = "softdelete_alive"
+
+// AdoptOptions selects what Adopt changes.
+type AdoptOptions struct {
+	// Tables to adopt; empty means every table of the schema.
+	Tables []string
+	// AliveIndexes adds alive-row indexes on these column lists, per table,
+	// besides converting the table's existing indexes.
+	AliveIndexes map[string][][]string
+}
+
+// Migration is the DDL that adopts soft delete, with its inverse.
+type Migration struct {
+	Dialect string
+	Up      []string
+	Down    []string
+	Notes   []string // what to know before applying
+	// Blocking problems: applying would fail (e.g. duplicates among alive
+	// rows for a declared unique key). Apply refuses while there are any.
+	Blocking []string
+	// Tables lists the adopted tables.
+	Tables []string
+	// rebuild marks SQLite migrations that rebuild tables.
+	rebuild bool
+}
+
+// Empty reports whether there is nothing to do.
+func (m *Migration) Empty() bool { return len(m.Up) == 0 }
+
+// Script renders statements as an SQL script.
+func Script(stmts []string) string {
+	var b strings.Builder
+	for _, s := range stmts {
+		b.WriteString(s)
+		b.WriteString(";\n")
+	}
+	return b.String()
+}
+
+// Adopt plans the DDL that makes tables ready for soft delete: the
+// soft-delete column where it is missing, unique keys converted to
+// alive-only ones (partial unique indexes; on MySQL/MariaDB a generated
+// helper column in the key), other indexes converted to serve alive rows,
+// and indexes on foreign-key columns that lack one. Nothing is executed:
+// see ApplyMigration and Migration.WriteFiles.
+func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) {
+	if err := db.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dd, ok := db.dialect.(ddlDialect)
+	if !ok {
+		return nil, fmt.Errorf("softdelete: dialect %s cannot write DDL", db.Dialect())
+	}
+	names := opts.Tables
+	if len(names) == 0 {
+		for n := range s.tables {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+	}
+	m := &Migration{Dialect: db.Dialect()}
+	if !dd.TransactionalDDL() {
+		m.Notes = append(m.Notes, db.Dialect()+" commits DDL statement by statement: a failure part-way leaves the statements before it applied; the down migration undoes them")
+	}
+	for _, name := range names {
+		t := s.tables[name]
+		if t == nil {
+			return nil, &SchemaError{Table: name, Msg: "no such table"}
+		}
+		if len(t.PK) == 0 {
+			m.Notes = append(m.Notes, name+": no primary key; softdelete needs one to address rows — skipped")
+			continue
+		}
+		if err := db.adoptTable(ctx, dd, t, opts, m); err != nil {
+			return nil, err
+		}
+		m.Tables = append(m.Tables, name)
+	}
+	// The down migration undoes the tables in reverse order.
+	return m, nil
+}
+
+func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts AdoptOptions, m *Migration) error {
+	softCol := db.softCol
+	if c, ok := db.softColumns()[t.Name]; ok {
+		softCol = c
+	}
+	var up []string
+	// Down, in the reverse order of up: indexes, FK indexes, unique keys,
+	// the MySQL helper column, the soft-delete column.
+	var dIdx, dFK, dUniq, dHelper, dSoft []string
+	if !t.soft() {
+		if c, exists := t.column(softCol); exists && c.NotNull {
+			m.Blocking = append(m.Blocking, fmt.Sprintf("%s.%s exists but is NOT NULL; make it nullable first", t.Name, softCol))
+			return nil
+		}
+		up = append(up, dd.AddSoftColumn(t, softCol)...)
+		dSoft = dd.DropSoftColumn(t, softCol)
+	}
+	_, haveHelper := t.column(mysqlAliveColumn)
+	// Unique keys that count deleted rows become alive-only.
+	for _, ix := range t.uniques() {
+		if ix.AliveOnly && !ix.Declared {
+			continue
+		}
+		if ix.Declared {
+			dups, err := db.aliveDuplicates(ctx, t, softCol, ix.Columns)
+			if err != nil {
+				return err
+			}
+			if dups > 0 {
+				m.Blocking = append(m.Blocking, fmt.Sprintf("%s(%s): %d values are duplicated among alive rows; resolve them before adding the alive-only unique key",
+					t.Name, strings.Join(ix.Columns, ","), dups))
+				continue
+			}
+		}
+		name := aliveName(t.Name, ix.Columns, "key")
+		if !ix.Declared {
+			up = append(up, dd.DropIndex(t, ix)...)
+		}
+		u, added := dd.AliveUnique(t, softCol, name, ix.Columns, haveHelper)
+		up = append(up, u...)
+		d := dd.DropAliveUnique(t, name)
+		if !ix.Declared {
+			d = append(d, dd.RecreateIndex(t, ix)...)
+		}
+		dUniq = append(d, dUniq...)
+		if added {
+			haveHelper = true
+			dHelper = dd.DropHelper(t)
+		}
+	}
+	// Foreign-key columns without an index: cascades would scan.
+	for _, fk := range t.Out {
+		if t.covered(fk.ChildCols) {
+			continue
+		}
+		name := aliveName(t.Name, fk.ChildCols, "fk")
+		up = append(up, dd.PlainIndex(t, name, fk.ChildCols)...)
+		dFK = append(dd.DropNamedIndex(t, name), dFK...)
+	}
+	// Ordinary indexes become alive indexes, except those a foreign key
+	// needs whole (cascade restores read deleted rows through them).
+	for _, ix := range t.Indexes {
+		if ix.Unique || ix.Primary || ix.Partial || ix.softCol || ix.Declared || t.fkIndex(ix) {
+			continue
+		}
+		name := aliveName(t.Name, ix.Columns, "alive")
+		up = append(up, dd.DropIndex(t, ix)...)
+		up = append(up, dd.AliveIndex(t, softCol, name, ix.Columns)...)
+		dIdx = append(append(dd.DropNamedIndex(t, name), dd.RecreateIndex(t, ix)...), dIdx...)
+	}
+	for _, cols := range opts.AliveIndexes[t.Name] {
+		for _, c := range cols {
+			if _, ok := t.column(c); !ok {
+				return &SchemaError{Table: t.Name, Column: c, Msg: "no such column for an alive index"}
+			}
+		}
+		if t.aliveIndexed(cols) {
+			continue
+		}
+		name := aliveName(t.Name, cols, "alive")
+		up = append(up, dd.AliveIndex(t, softCol, name, cols)...)
+		dIdx = append(dd.DropNamedIndex(t, name), dIdx...)
+	}
+	var down []string
+	for _, part := range [][]string{dIdx, dFK, dUniq, dHelper, dSoft} {
+		down = append(down, part...)
+	}
+	if rb, ok := dd.(interface {
+		rebuildUniques(t *table, up, down []string) ([]string, []string, bool)
+	}); ok && len(up) > 0 {
+		var did bool
+		up, down, did = rb.rebuildUniques(t, up, down)
+		m.rebuild = m.rebuild || did
+	}
+	m.Up = append(m.Up, up...)
+	m.Down = append(down, m.Down...)
+	return nil
+}
+
+// covered reports whether some index starts with cols.
+func (t *table) covered(cols []string) bool {
+	for _, ix := range t.Indexes {
+		if !ix.Partial && len(ix.Columns) >= len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// fkIndex reports whether ix is the only full index covering a foreign key.
+func (t *table) fkIndex(ix *index) bool {
+	for _, fk := range t.Out {
+		if len(ix.Columns) >= len(fk.ChildCols) && slices.Equal(ix.Columns[:len(fk.ChildCols)], fk.ChildCols) {
+			return true
+		}
+	}
+	return false
+}
+
+// aliveIndexed reports whether an alive index on cols exists.
+func (t *table) aliveIndexed(cols []string) bool {
+	for _, ix := range t.Indexes {
+		if ix.Declared {
+			continue
+		}
+		if ix.AliveOnly && slices.Equal(ix.Columns, cols) {
+			return true
+		}
+		if ix.softCol && len(ix.Columns) > len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
+			return true
+		}
+		if ix.Partial && ix.softCol && slices.Equal(ix.Columns, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// aliveName names an index softdelete creates: table_cols_suffix, cut to
+// 63 bytes (PostgreSQL's and MySQL's limit).
+func aliveName(table string, cols []string, suffix string) string {
+	n := table + "_" + strings.Join(cols, "_") + "_" + suffix
+	if len(n) > 63 {
+		n = n[:54] + fmt.Sprintf("_%08x", fnv32(n))
+	}
+	return n
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// aliveDuplicates counts values of cols held by more than one alive row.
+func (db *DB) aliveDuplicates(ctx context.Context, t *table, softCol string, cols []string) (int64, error) {
+	b := newBuilder(db.dialect, 256)
+	b.WriteString("SELECT COUNT(*) FROM (SELECT 1 AS one FROM ")
+	b.ident(t.Name)
+	if _, ok := t.column(softCol); ok {
+		b.WriteString(" WHERE ")
+		b.ident(softCol)
+		b.WriteString(" IS NULL")
+	}
+	b.WriteString(" GROUP BY ")
+	b.identList("", cols)
+	b.WriteString(" HAVING COUNT(*) > 1) d")
+	return db.exec().queryInt64(ctx, b.String(), b.args...)
+}
+
+// ApplyMigration runs statements (a migration's Up or Down): in one
+// transaction where the dialect's DDL is transactional (PostgreSQL,
+// SQLite), else one by one. The schema cache is refreshed afterwards.
+func (db *DB) ApplyMigration(ctx context.Context, m *Migration, down bool) error {
+	if err := db.checkOpen(); err != nil {
+		return err
+	}
+	if len(m.Blocking) > 0 && !down {
+		return fmt.Errorf("%w: migration has blocking problems: %s", ErrInvalid, strings.Join(m.Blocking, "; "))
+	}
+	stmts := m.Up
+	if down {
+		stmts = m.Down
+	}
+	dd := db.dialect.(ddlDialect)
+	var err error
+	if m.rebuild {
+		err = db.applyWithoutFKs(ctx, stmts)
+	} else if dd.TransactionalDDL() {
+		err = db.exec().inTx(ctx, func(ex *executor) error {
+			for _, s := range stmts {
+				if _, err := ex.exec(ctx, s); err != nil {
+					return fmt.Errorf("softdelete: %s: %w", firstLine(s), err)
+				}
+			}
+			return nil
+		})
+	} else {
+		ex := db.exec()
+		for _, s := range stmts {
+			if _, err = ex.exec(ctx, s); err != nil {
+				err = fmt.Errorf("softdelete: %s: %w", firstLine(s), err)
+				break
+			}
+		}
+	}
+	if rerr := db.Refresh(ctx); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// applyWithoutFKs runs a SQLite migration that rebuilds tables: foreign
+// keys off for the connection (a DROP TABLE would otherwise run the
+// children's ON DELETE actions), one transaction, a foreign_key_check
+// before commit, foreign keys back on.
+func (db *DB) applyWithoutFKs(ctx context.Context, stmts []string) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return db.translate(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	ex := &executor{db: db, q: tx, tx: tx}
+	for _, s := range stmts {
+		if _, err := ex.exec(ctx, s); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("softdelete: %s: %w", firstLine(s), err)
+		}
+	}
+	rows, err := ex.query(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	bad := rows.Next()
+	rows.Close()
+	if bad {
+		tx.Rollback()
+		return fmt.Errorf("softdelete: the rebuild would break foreign keys (PRAGMA foreign_key_check); nothing was changed")
+	}
+	return db.translate(tx.Commit())
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// WriteFiles writes the migration to dir: for format "migrate" (default,
+// golang-migrate) NNN_name.up.sql and NNN_name.down.sql; for "goose" one
+// NNN_name.sql with Up and Down sections. It returns the paths written.
+func (m *Migration) WriteFiles(dir, name, format string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	version := time.Now().UTC().Format("20060102150405")
+	header := "-- Generated by softdelete adopt for " + m.Dialect + ".\n"
+	if m.rebuild {
+		header += "-- It rebuilds SQLite tables: run it outside a transaction with foreign keys off\n" +
+			"-- (golang-migrate: x-no-tx-wrap=true); otherwise DROP TABLE runs the children's ON DELETE actions.\n"
+	}
+	for _, n := range m.Notes {
+		header += "-- Note: " + n + "\n"
+	}
+	switch format {
+	case "", "migrate":
+		if m.rebuild {
+			wrap := func(s []string) []string {
+				return append(append([]string{"PRAGMA foreign_keys = OFF"}, s...), "PRAGMA foreign_keys = ON")
+			}
+			up, down := filepath.Join(dir, version+"_"+name+".up.sql"), filepath.Join(dir, version+"_"+name+".down.sql")
+			if err := os.WriteFile(up, []byte(header+Script(wrap(m.Up))), 0o644); err != nil {
+				return nil, err
+			}
+			return []string{up, down}, os.WriteFile(down, []byte(header+Script(wrap(m.Down))), 0o644)
+		}
+		up := filepath.Join(dir, version+"_"+name+".up.sql")
+		down := filepath.Join(dir, version+"_"+name+".down.sql")
+		if err := os.WriteFile(up, []byte(header+Script(m.Up)), 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(down, []byte(header+Script(m.Down)), 0o644); err != nil {
+			return nil, err
+		}
+		return []string{up, down}, nil
+	case "goose":
+		p := filepath.Join(dir, version+"_"+name+".sql")
+		var b strings.Builder
+		b.WriteString(header)
+		if m.rebuild {
+			b.WriteString("-- +goose NO TRANSACTION\n")
+		}
+		b.WriteString("-- +goose Up\n-- +goose StatementBegin\n")
+		b.WriteString(Script(m.Up))
+		b.WriteString("-- +goose StatementEnd\n\n-- +goose Down\n-- +goose StatementBegin\n")
+		b.WriteString(Script(m.Down))
+		b.WriteString("-- +goose StatementEnd\n")
+		return []string{p}, os.WriteFile(p, []byte(b.String()), 0o644)
+	}
+	return nil, invalidf("unknown migration format %q (want migrate or goose)", format)
+}

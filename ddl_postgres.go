@@ -1,0 +1,58 @@
+package softdelete
+
+import "strings"
+
+// DDL for adopt on PostgreSQL: partial indexes, transactional.
+
+func pgCols(d dialect, cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = d.Quote(c)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (d postgresDialect) AddSoftColumn(t *table, col string) []string {
+	return []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD COLUMN " + d.Quote(col) + " TIMESTAMPTZ NULL"}
+}
+
+func (d postgresDialect) DropSoftColumn(t *table, col string) []string {
+	return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP COLUMN " + d.Quote(col)}
+}
+
+func (d postgresDialect) AliveUnique(t *table, softCol, name string, cols []string, _ bool) ([]string, bool) {
+	return []string{"CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ") WHERE " + d.Quote(softCol) + " IS NULL"}, false
+}
+
+func (d postgresDialect) DropAliveUnique(t *table, name string) []string {
+	return d.DropNamedIndex(t, name)
+}
+func (d postgresDialect) DropHelper(*table) []string { return nil }
+
+func (d postgresDialect) AliveIndex(t *table, softCol, name string, cols []string) []string {
+	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ") WHERE " + d.Quote(softCol) + " IS NULL"}
+}
+
+func (d postgresDialect) PlainIndex(t *table, name string, cols []string) []string {
+	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ")"}
+}
+
+func (d postgresDialect) DropIndex(t *table, ix *index) []string {
+	if ix.Constraint {
+		return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP CONSTRAINT " + d.Quote(ix.Name)}
+	}
+	return d.DropNamedIndex(t, ix.Name)
+}
+
+func (d postgresDialect) RecreateIndex(t *table, ix *index) []string {
+	if ix.Constraint {
+		return []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD CONSTRAINT " + d.Quote(ix.Name) + " UNIQUE (" + pgCols(d, ix.Columns) + ")"}
+	}
+	return []string{ix.Def}
+}
+
+func (d postgresDialect) DropNamedIndex(_ *table, name string) []string {
+	return []string{"DROP INDEX " + d.Quote(name)}
+}
+
+func (postgresDialect) TransactionalDDL() bool { return true }

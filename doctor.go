@@ -1,0 +1,128 @@
+package softdelete
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity grades a doctor finding.
+type Severity string
+
+const (
+	// Danger: data can be lost or rules broken (a unique key that counts
+	// deleted rows, a stamp column that drops microseconds, a foreign key
+	// softdelete cannot follow).
+	Danger Severity = "danger"
+	// Warning: correct but slow (no alive index, foreign key without index).
+	Warning Severity = "warning"
+	// Info: worth knowing.
+	Info Severity = "info"
+)
+
+// Finding is one problem doctor found, with its fix.
+type Finding struct {
+	Table    string   `json:"table"`
+	Severity Severity `json:"severity"`
+	Problem  string   `json:"problem"`
+	Fix      string   `json:"fix"`
+}
+
+// Doctor inspects the schema and reports, per table, what is missing or
+// dangerous for soft delete, each with its fix.
+func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
+	if err := db.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(s.tables))
+	for n := range s.tables {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var out []Finding
+	add := func(t string, sev Severity, problem, fix string) {
+		out = append(out, Finding{Table: t, Severity: sev, Problem: problem, Fix: fix})
+	}
+	adopt := func(t string) string { return "softdelete adopt --table " + t + " --apply (or --out DIR for a migration)" }
+	for _, name := range names {
+		t := s.tables[name]
+		if !t.soft() {
+			for _, fk := range t.Out {
+				if p := s.tables[fk.Parent]; p != nil && p.soft() && fk.Rule == Cascade {
+					add(name, Info, fmt.Sprintf("no soft-delete column, so rows referencing soft-deleted %s stay visible until the parent is purged", fk.Parent),
+						adopt(name))
+					break
+				}
+			}
+			continue
+		}
+		if c, _ := t.column(t.SoftCol); !microsecondType(db.Dialect(), c.Type) {
+			add(name, Danger, fmt.Sprintf("%s is %s, which does not keep microseconds: a restore matching the operation stamp would match nothing", t.SoftCol, c.Type),
+				fmt.Sprintf("change the column to %s", db.dialect.TimestampType()))
+		}
+		if len(t.PK) == 0 {
+			add(name, Danger, "no primary key: rows cannot be addressed for restore", "add a primary key")
+		}
+		for _, u := range t.uniques() {
+			if !u.AliveOnly && !u.Declared {
+				add(name, Danger, fmt.Sprintf("unique key %s(%s) also counts deleted rows: a deleted row's value cannot be reused", u.Name, strings.Join(u.Columns, ",")),
+					adopt(name))
+			}
+			if u.Declared && !t.aliveIndexed(u.Columns) {
+				add(name, Warning, fmt.Sprintf("unique key (%s) is declared in code but not enforced by the database", strings.Join(u.Columns, ",")),
+					adopt(name))
+			}
+		}
+		for _, fk := range t.Out {
+			if !t.covered(fk.ChildCols) {
+				add(name, Warning, fmt.Sprintf("foreign key %s(%s) has no index: cascades and restores scan the table", fk.Name, strings.Join(fk.ChildCols, ",")),
+					adopt(name))
+			}
+		}
+		for _, fk := range t.In {
+			c := s.tables[fk.Child]
+			if c == nil || !c.soft() {
+				continue
+			}
+			if (fk.Rule == SetNull || fk.Rule == SetDefault) && (len(fk.ChildCols) != 1 || len(c.PK) != 1) {
+				add(name, Danger, fmt.Sprintf("%s references it with ON DELETE %s on a composite key, which soft delete cannot follow: live rows would keep pointing at deleted ones", fk.Child, fk.Rule),
+					fmt.Sprintf("WithRelationRule(%q, %q, softdelete.Cascade or Restrict)", fk.Child, name))
+			}
+		}
+		for _, ix := range t.Indexes {
+			if ix.Unique || ix.Primary || ix.Partial || ix.softCol || ix.Declared || t.fkIndex(ix) {
+				continue
+			}
+			add(name, Warning, fmt.Sprintf("index %s(%s) also holds deleted rows: alive queries read past them", ix.Name, strings.Join(ix.Columns, ",")),
+				adopt(name))
+		}
+	}
+	return out, nil
+}
+
+// microsecondType reports whether a column type stores microseconds.
+func microsecondType(dialect, typ string) bool {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	switch dialect {
+	case "mysql":
+		return strings.HasSuffix(t, "(6)")
+	case "postgres":
+		return !strings.Contains(t, "(") || strings.Contains(t, "(6)")
+	}
+	return true // SQLite stores the text softdelete writes
+}
+
+// Dangerous reports whether any finding is a danger.
+func Dangerous(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == Danger {
+			return true
+		}
+	}
+	return false
+}
