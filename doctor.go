@@ -48,7 +48,9 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 	add := func(t string, sev Severity, problem, fix string) {
 		out = append(out, Finding{Table: t, Severity: sev, Problem: problem, Fix: fix})
 	}
-	adopt := func(t string) string { return "softdelete adopt --table " + t + " --apply (or --out DIR for a migration)" }
+	adopt := func(t string) string {
+		return "softdelete adopt --table " + t + " --apply (or --out DIR for a migration)"
+	}
 	for _, name := range names {
 		t := s.tables[name]
 		if !t.soft() {

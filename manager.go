@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -33,6 +34,7 @@ type binding struct {
 	sel   string   // SELECT <cols> FROM <table>
 	fs    []*field // mapped fields in select order
 	exprs exprCache
+	hint  atomic.Int32 // length of the last result, to size the next one
 }
 
 // ManagerOption configures NewManager.
@@ -180,7 +182,11 @@ func (m *Manager[T]) AllWithDeleted() *Query[T] { q := m.query(); q.scope = scop
 func (m *Manager[T]) OnlyDeleted() *Query[T] { q := m.query(); q.scope = scopeDeleted; return q }
 
 // Where returns a query over alive rows matching expr (see Query.Where).
-func (m *Manager[T]) Where(expr string, args ...any) *Query[T] { return m.query().Where(expr, args...) }
+func (m *Manager[T]) Where(expr string, args ...any) *Query[T] {
+	q := m.query()
+	q.addWhere(expr, args)
+	return q
+}
 
 // OrderBy returns a query over alive rows ordered by cols.
 func (m *Manager[T]) OrderBy(cols ...string) *Query[T] { return m.query().OrderBy(cols...) }

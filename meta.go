@@ -357,7 +357,9 @@ func (s timePtrScanner) Scan(src any) error {
 		*s.p = nil
 		return nil
 	}
-	*s.p = &t
+	tp := new(time.Time) // allocate only for non-NULL values
+	*tp = t
+	*s.p = tp
 	return nil
 }
 

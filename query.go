@@ -49,25 +49,30 @@ func (q *Query[T]) clone() *Query[T] {
 // runs; values are always bound, never spliced into SQL.
 func (q *Query[T]) Where(expr string, args ...any) *Query[T] {
 	c := q.clone()
-	if c.err != nil {
-		return c
+	c.addWhere(expr, args)
+	return c
+}
+
+// addWhere adds a condition to q in place (q must not be shared yet).
+func (q *Query[T]) addWhere(expr string, args []any) {
+	if q.err != nil {
+		return
 	}
 	e := q.m.exprs.get(expr)
 	if e == nil {
 		var err error
 		e, err = parseExpr(expr, q.m.name, q.m.cols)
 		if err != nil {
-			c.err = err
-			return c
+			q.err = err
+			return
 		}
 		q.m.exprs.put(expr, e)
 	}
 	if e.nph != len(args) {
-		c.err = invalidf("%q has %d placeholders but %d arguments were given", expr, e.nph, len(args))
-		return c
+		q.err = invalidf("%q has %d placeholders but %d arguments were given", expr, e.nph, len(args))
+		return
 	}
-	c.conds = append(c.conds, cond{e: e, args: args})
-	return c
+	q.conds = append(q.conds, cond{e: e, args: args})
 }
 
 // In restricts the query to rows whose column col is one of keys (a
@@ -219,6 +224,8 @@ func (q *Query[T]) fetch(ctx context.Context, b *sqlBuilder) ([]T, error) {
 	var out []T
 	if q.limit > 0 && q.limit <= 1024 {
 		out = make([]T, 0, q.limit)
+	} else if h := q.m.hint.Load(); h > 0 {
+		out = make([]T, 0, h)
 	}
 	var zero T
 	for rows.Next() {
@@ -229,6 +236,9 @@ func (q *Query[T]) fetch(ctx context.Context, b *sqlBuilder) ([]T, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, q.m.db.translate(err)
+	}
+	if n := len(out); n > 0 && n <= 4096 {
+		q.m.hint.Store(int32(n))
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ type sqlBuilder struct {
 	d      dialect
 	args   []any
 	aliasN int
+	argBuf [6]any // avoids an allocation for short argument lists
 }
 
 // alias returns a fresh table alias for this statement.
@@ -24,6 +25,7 @@ func (b *sqlBuilder) alias() string {
 
 func newBuilder(d dialect, size int) *sqlBuilder {
 	b := &sqlBuilder{d: d}
+	b.args = b.argBuf[:0]
 	b.Grow(size)
 	return b
 }

@@ -217,10 +217,10 @@ func fingerprint(t testing.TB, db *DB) string {
 
 func TestStripUnique(t *testing.T) {
 	for in, want := range map[string]string{
-		`CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT)`:                  `CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL , name TEXT)`,
-		`CREATE TABLE t (id INTEGER, a TEXT, b TEXT, UNIQUE (a, b), CHECK (a <> 'UNIQUE'))`:               `CREATE TABLE t (id INTEGER, a TEXT, b TEXT, CHECK (a <> 'UNIQUE'))`,
-		`CREATE TABLE t (id INTEGER, a TEXT, CONSTRAINT t_a UNIQUE (a) ON CONFLICT ABORT)`:                `CREATE TABLE t (id INTEGER, a TEXT)`,
-		`CREATE TABLE "u" ("unique" TEXT UNIQUE ON CONFLICT REPLACE, x INT)`:                              `CREATE TABLE "u" ("unique" TEXT , x INT)`,
+		`CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT)`:    `CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL , name TEXT)`,
+		`CREATE TABLE t (id INTEGER, a TEXT, b TEXT, UNIQUE (a, b), CHECK (a <> 'UNIQUE'))`: `CREATE TABLE t (id INTEGER, a TEXT, b TEXT, CHECK (a <> 'UNIQUE'))`,
+		`CREATE TABLE t (id INTEGER, a TEXT, CONSTRAINT t_a UNIQUE (a) ON CONFLICT ABORT)`:  `CREATE TABLE t (id INTEGER, a TEXT)`,
+		`CREATE TABLE "u" ("unique" TEXT UNIQUE ON CONFLICT REPLACE, x INT)`:                `CREATE TABLE "u" ("unique" TEXT , x INT)`,
 	} {
 		got, ok := stripUnique(in)
 		if !ok || got != want {
