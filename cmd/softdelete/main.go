@@ -32,6 +32,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run the seed walk-through on an embedded SQLite database (or --dsn)", runDemo},
+		{"adopt", "print (or --apply, or --out DIR) the DDL that adopts soft delete on existing tables", runAdopt},
+		{"doctor", "report what is missing or dangerous for soft delete, per table", runDoctor},
 	}
 }
 

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/softdelete-go/softdelete"
+)
+
+const adoptSummary = `Prints the DDL that adopts soft delete on existing tables: adds deleted_at where
+missing, turns unique keys into alive-only ones, adds alive indexes and indexes on
+foreign-key columns. Dry run by default; --apply runs it (in one transaction where
+the database allows), --out DIR writes an up/down migration pair.`
+
+func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("adopt", adoptSummary, stderr)
+	dsn := dbFlags(fs)
+	var tables, uniques, indexes listFlag
+	fs.Var(&tables, "table", "table to adopt (repeatable; default: all tables)")
+	fs.Var(&uniques, "unique", "declare an alive-only unique key, TABLE:col[,col] (repeatable)")
+	fs.Var(&indexes, "index", "add an alive index, TABLE:col[,col] (repeatable)")
+	apply := fs.Bool("apply", false, "run the DDL")
+	out := fs.String("out", "", "write the migration to this directory instead of printing it")
+	format := fs.String("format", "migrate", "migration file format with --out: migrate (golang-migrate up/down pair) or goose")
+	name := fs.String("name", "softdelete_adopt", "migration name with --out")
+	down := fs.Bool("down", false, "print (or apply) the down migration instead")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var opts []softdelete.Option
+	for _, u := range uniques {
+		t, cols, err := tableCols(u)
+		if err != nil {
+			return fail(stderr, "adopt", err)
+		}
+		opts = append(opts, softdelete.WithUniqueKey(t, cols...))
+	}
+	ao := softdelete.AdoptOptions{Tables: tables, AliveIndexes: map[string][][]string{}}
+	for _, ix := range indexes {
+		t, cols, err := tableCols(ix)
+		if err != nil {
+			return fail(stderr, "adopt", err)
+		}
+		ao.AliveIndexes[t] = append(ao.AliveIndexes[t], cols)
+	}
+	dsnv := *dsn
+	db, err := openDSNWith(dsnv, opts...)
+	if err != nil {
+		return fail(stderr, "adopt", err)
+	}
+	defer db.Close()
+	m, err := db.Adopt(ctx, ao)
+	if err != nil {
+		return fail(stderr, "adopt", err)
+	}
+	for _, n := range m.Notes {
+		fmt.Fprintln(stderr, "note:", n)
+	}
+	for _, b := range m.Blocking {
+		fmt.Fprintln(stderr, "blocking:", b)
+	}
+	if m.Empty() {
+		fmt.Fprintln(stdout, "-- nothing to do: the tables are ready for soft delete")
+		return 0
+	}
+	switch {
+	case *out != "":
+		files, err := m.WriteFiles(*out, *name, *format)
+		if err != nil {
+			return fail(stderr, "adopt", err)
+		}
+		for _, f := range files {
+			fmt.Fprintln(stdout, "wrote", f)
+		}
+	case *apply:
+		if err := db.ApplyMigration(ctx, m, *down); err != nil {
+			return fail(stderr, "adopt", err)
+		}
+		fmt.Fprintf(stdout, "applied %d statements to %s\n", len(pick(m, *down)), strings.Join(m.Tables, ", "))
+	default:
+		fmt.Fprintf(stdout, "-- softdelete adopt (%s), dry run: pass --apply to run it or --out DIR to write a migration\n", m.Dialect)
+		fmt.Fprint(stdout, softdelete.Script(pick(m, *down)))
+	}
+	if len(m.Blocking) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func pick(m *softdelete.Migration, down bool) []string {
+	if down {
+		return m.Down
+	}
+	return m.Up
+}
+
+func tableCols(s string) (string, []string, error) {
+	t, cols, ok := strings.Cut(s, ":")
+	if !ok || t == "" || cols == "" {
+		return "", nil, fmt.Errorf("%q: want TABLE:col[,col]", s)
+	}
+	return t, strings.Split(cols, ","), nil
+}
+
+func openDSNWith(dsn string, opts ...softdelete.Option) (*softdelete.DB, error) {
+	if len(opts) == 0 {
+		return openDSN(dsn)
+	}
+	if dsn == "" {
+		return openDSN("")
+	}
+	return softdelete.Open(dsn, opts...)
+}
