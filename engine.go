@@ -806,7 +806,7 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			stamp := w.stamp
 			op.Stamp = &stamp
 			op.Nulled = w.nulled
-			if err := db.recordOp(ctx, ex, op); err != nil {
+			if err := db.recordOp(ctx, ex, op, &Event{keys: db.stampKeys(ex, s, stamp)}); err != nil {
 				return err
 			}
 			if o.dryRun {
@@ -838,26 +838,40 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 		return 0, err
 	}
 	var n int64
-	err := ex.inTx(ctx, func(ex *executor) error {
-		b := newBuilder(db.dialect, 256)
-		b.WriteString("DELETE FROM ")
-		b.ident(t.Name)
-		b.WriteString(" WHERE 1=1")
+	sel := func(b *sqlBuilder, alias string) {
+		b.WriteString("1=1")
 		if t.soft() && o.onlyDeleted {
 			b.WriteString(" AND ")
-			b.ident(t.SoftCol)
+			b.qualified(alias, t.SoftCol)
 			b.WriteString(" IS NOT NULL")
 		}
 		if t.soft() && o.onlyAlive {
 			b.WriteString(" AND ")
-			b.ident(t.SoftCol)
+			b.qualified(alias, t.SoftCol)
 			b.WriteString(" IS NULL")
 		}
 		if root != nil {
 			b.WriteString(" AND (")
-			root(b, "")
+			root(b, alias)
 			b.WriteString(")")
 		}
+	}
+	err := ex.inTx(ctx, func(ex *executor) error {
+		op := &Operation{Kind: OpHardDelete, Table: t.Name, Key: keyText(o.key)}
+		ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
+			if table != t.Name {
+				return nil
+			}
+			return db.streamKeys(ctx, ex, t, sel, batch, fn)
+		}}
+		if err := db.runBefore(ctx, ev); err != nil {
+			return err
+		}
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("DELETE FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE ")
+		sel(b, "")
 		var err error
 		n, err = ex.execN(ctx, b.String(), b.args...)
 		if err != nil {
@@ -869,7 +883,8 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 		if n == 0 {
 			return nil
 		}
-		return db.recordOp(ctx, ex, &Operation{Kind: OpHardDelete, Table: t.Name, Key: keyText(o.key), Counts: map[string]int64{t.Name: n}})
+		op.Counts = map[string]int64{t.Name: n}
+		return db.recordOp(ctx, ex, op, ev)
 	})
 	return n, err
 }
@@ -937,6 +952,12 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, ErrNotDeleted
 	}
 	w := &walk{db: db, ex: ex, s: s, stamp: *stamp, restore: true, counts: map[string]int64{}}
+	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts}
+	op.target = *stamp
+	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, *stamp)}
+	if err := db.runBefore(ctx, ev); err != nil {
+		return nil, err
+	}
 	rootSel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, t.SoftCol)
 		b.WriteString(" AND ")
@@ -993,9 +1014,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	if err := w.run(ctx, step{t: t, sel: kp, tables: map[string]bool{}}); err != nil {
 		return nil, err
 	}
-	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, Stamp: nil}
-	op.target = *stamp
-	if err := db.recordOp(ctx, ex, op); err != nil {
+	if err := db.recordOp(ctx, ex, op, ev); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -1088,7 +1107,7 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 			return db.translate(err)
 		}
 		for _, st := range stamps {
-			op, err := db.restoreStamp(ctx, ex, s, t, st, root)
+			op, err := db.restoreStamp(ctx, ex, s, t, st, root, OpRestore)
 			if err != nil {
 				return err
 			}
@@ -1106,8 +1125,14 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 
 // restoreStamp restores the rows of t with the given stamp that match root
 // (nil: all of them), then walks to the rows their delete hid.
-func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *table, stamp time.Time, root pred) (*Operation, error) {
+func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *table, stamp time.Time, root pred, kind string) (*Operation, error) {
 	w := &walk{db: db, ex: ex, s: s, stamp: stamp, restore: true, counts: map[string]int64{}}
+	op := &Operation{Kind: kind, Table: t.Name, Counts: w.counts}
+	op.target = stamp
+	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, stamp)}
+	if err := db.runBefore(ctx, ev); err != nil {
+		return nil, err
+	}
 	sel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, t.SoftCol)
 		if root != nil {
@@ -1156,9 +1181,7 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 			return nil, err
 		}
 	}
-	op := &Operation{Kind: OpRestore, Table: t.Name, Counts: w.counts}
-	op.target = stamp
-	if err := db.recordOp(ctx, ex, op); err != nil {
+	if err := db.recordOp(ctx, ex, op, ev); err != nil {
 		return nil, err
 	}
 	return op, nil

@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"database/sql"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,13 +61,129 @@ func ctxString(ctx context.Context, k ctxKey) string {
 	return s
 }
 
-// Hooks are Go callbacks run inside an operation's transaction.
+// Hooks are Go callbacks run inside an operation's transaction. They see
+// the operation and can read its affected keys in batches (never one call
+// per row).
 type Hooks struct {
-	// Before runs after the operation's rows were changed and before it
-	// commits; an error vetoes the whole operation (ErrVetoed wraps it).
-	Before func(ctx context.Context, op *Operation) error
-	// After runs just before commit; an error also rolls back.
-	After func(ctx context.Context, op *Operation) error
+	// Before can veto: an error rolls the whole operation back and comes
+	// back wrapped in ErrVetoed. For a delete it runs after the rows were
+	// stamped (Keys lists exactly the rows hidden); for a restore, hard
+	// delete or purge batch it runs before any row changes (Keys lists the
+	// rows about to come back or go).
+	Before func(ctx context.Context, ev *Event) error
+	// After runs after the change and its log row, just before commit; an
+	// error also rolls back.
+	After func(ctx context.Context, ev *Event) error
+}
+
+// Event is what a hook receives.
+type Event struct {
+	Op *Operation
+	// Tx is the operation's transaction, for hooks that write in it.
+	Tx   *sql.Tx
+	keys func(ctx context.Context, table string, batch int, fn func(keys [][]any) error) error
+	done bool // Before already ran
+}
+
+// Keys calls fn with the primary keys of the operation's rows in table,
+// batch keys at a time, in key order, read inside the transaction.
+func (ev *Event) Keys(ctx context.Context, table string, batch int, fn func(keys [][]any) error) error {
+	if ev.keys == nil {
+		return invalidf("no keys for a %s operation", ev.Op.Kind)
+	}
+	if batch <= 0 {
+		batch = 1000
+	}
+	return ev.keys(ctx, table, batch, fn)
+}
+
+// streamKeys reads the primary keys of t's rows selected by sel and hands
+// them to fn in batches.
+func (db *DB) streamKeys(ctx context.Context, ex *executor, t *table, sel pred, batch int, fn func([][]any) error) error {
+	if len(t.PK) == 0 {
+		return invalidf("table %s has no primary key", t.Name)
+	}
+	b := newBuilder(db.dialect, 256)
+	b.WriteString("SELECT ")
+	b.identList("", t.PK)
+	b.WriteString(" FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE ")
+	sel(b, "")
+	b.WriteString(" ORDER BY ")
+	b.identList("", t.PK)
+	rows, err := ex.query(ctx, b.String(), b.args...)
+	if err != nil {
+		return err
+	}
+	// Read the whole result before calling fn: a hook may run statements
+	// in the same transaction, which a connection cannot do mid-result.
+	var all [][]any
+	for rows.Next() {
+		key := make([]any, len(t.PK))
+		ptrs := make([]any, len(t.PK))
+		for i := range key {
+			ptrs[i] = &key[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return db.translate(err)
+		}
+		for i, k := range key {
+			if bs, ok := k.([]byte); ok {
+				key[i] = string(bs)
+			}
+		}
+		all = append(all, key)
+	}
+	if err := closeRows(rows); err != nil {
+		return db.translate(err)
+	}
+	for len(all) > 0 {
+		n := min(batch, len(all))
+		if err := fn(all[:n]); err != nil {
+			return err
+		}
+		all = all[n:]
+	}
+	return nil
+}
+
+// stampKeys lists, per table, the rows carrying stamp.
+func (db *DB) stampKeys(ex *executor, s *schema, stamp time.Time) func(context.Context, string, int, func([][]any) error) error {
+	return func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
+		t := s.tables[table]
+		if t == nil || !t.soft() {
+			return &SchemaError{Table: table, Msg: "not a soft-deletable table"}
+		}
+		return db.streamKeys(ctx, ex, t, func(b *sqlBuilder, alias string) {
+			b.qualified(alias, t.SoftCol)
+			b.WriteString(" = ")
+			b.arg(stamp)
+		}, batch, fn)
+	}
+}
+
+func (db *DB) hookList() []*Hooks {
+	db.hooksMu.RLock()
+	defer db.hooksMu.RUnlock()
+	return db.hooks
+}
+
+// runBefore runs the Before hooks once.
+func (db *DB) runBefore(ctx context.Context, ev *Event) error {
+	if ev.done {
+		return nil
+	}
+	ev.done = true
+	for _, h := range db.hookList() {
+		if h.Before != nil {
+			if err := h.Before(ctx, ev); err != nil {
+				return fmt.Errorf("%w: %w", ErrVetoed, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Migrate creates softdelete's own tables (the operations log and the
@@ -109,7 +226,7 @@ func (db *DB) ensureOps(ctx context.Context) error {
 
 // recordOp writes op to the log inside the operation's transaction and
 // runs the hooks.
-func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation) error {
+func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Event) error {
 	op.Actor = ctxString(ctx, actorKey)
 	op.Reason = ctxString(ctx, reasonKey)
 	op.At = db.timestamp()
@@ -126,15 +243,12 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation) error {
 		}
 		op.TargetOp = id
 	}
-	db.hooksMu.RLock()
-	hooks := db.hooks
-	db.hooksMu.RUnlock()
-	for _, h := range hooks {
-		if h.Before != nil {
-			if err := h.Before(ctx, op); err != nil {
-				return fmt.Errorf("%w: %w", ErrVetoed, err)
-			}
-		}
+	if ev == nil {
+		ev = &Event{}
+	}
+	ev.Op, ev.Tx = op, ex.tx
+	if err := db.runBefore(ctx, ev); err != nil {
+		return err
 	}
 	counts, _ := json.Marshal(op.Counts)
 	b := newBuilder(db.dialect, 256)
@@ -168,9 +282,9 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation) error {
 			return db.translate(err)
 		}
 	}
-	for _, h := range hooks {
+	for _, h := range db.hookList() {
 		if h.After != nil {
-			if err := h.After(ctx, op); err != nil {
+			if err := h.After(ctx, ev); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,202 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// OpFilter selects operations from the log. Zero fields match everything.
+type OpFilter struct {
+	Table string    // root table
+	Actor string    // who
+	Kind  string    // OpDelete, OpRestore, OpHardDelete, OpPurge, OpUndo
+	Since time.Time // at or after
+	Until time.Time // before
+	// Trash keeps only delete operations that were not undone.
+	Trash bool
+	// Limit caps the result (default 100); BeforeID pages backwards.
+	Limit    int
+	BeforeID int64
+}
+
+const opColumns = "id, kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, undone_by"
+
+// Operations lists logged operations, newest first.
+func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	b := newBuilder(db.dialect, 256)
+	b.WriteString("SELECT " + opColumns + " FROM softdelete_operations WHERE 1=1")
+	eq := func(col string, v any) {
+		b.WriteString(" AND " + col + " = ")
+		b.arg(v)
+	}
+	if f.Table != "" {
+		eq("root_table", f.Table)
+	}
+	if f.Actor != "" {
+		eq("actor", f.Actor)
+	}
+	if f.Trash {
+		eq("kind", OpDelete)
+		b.WriteString(" AND undone_by IS NULL")
+	} else if f.Kind != "" {
+		eq("kind", f.Kind)
+	}
+	if !f.Since.IsZero() {
+		b.WriteString(" AND created_at >= ")
+		b.arg(f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		b.WriteString(" AND created_at < ")
+		b.arg(f.Until.UTC())
+	}
+	if f.BeforeID > 0 {
+		b.WriteString(" AND id < ")
+		b.arg(f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	b.WriteString(" ORDER BY id DESC LIMIT ")
+	b.arg(int64(limit))
+	rows, err := db.exec().query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Operation
+	for rows.Next() {
+		op, err := scanOp(rows)
+		if err != nil {
+			return nil, db.translate(err)
+		}
+		out = append(out, *op)
+	}
+	return out, db.translate(rows.Err())
+}
+
+func scanOp(rows *sql.Rows) (*Operation, error) {
+	var op Operation
+	var counts string
+	var target, undone sql.NullInt64
+	if err := rows.Scan(&op.ID, &op.Kind, timePtrScanner{&op.Stamp}, &op.Table, &op.Key, &op.Actor, &op.Reason,
+		timeScanner{&op.At}, &op.Rows, &counts, &op.Outcome, &target, &undone); err != nil {
+		return nil, err
+	}
+	op.TargetOp, op.UndoneBy = target.Int64, undone.Int64
+	if err := json.Unmarshal([]byte(counts), &op.Counts); err != nil {
+		return nil, fmt.Errorf("softdelete: operation %d has unreadable counts: %w", op.ID, err)
+	}
+	return &op, nil
+}
+
+// Operation returns one logged operation; ErrNotFound if there is none.
+func (db *DB) Operation(ctx context.Context, id int64) (*Operation, error) {
+	return db.operation(ctx, db.exec(), id)
+}
+
+func (db *DB) operation(ctx context.Context, ex *executor, id int64) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := ex.query(ctx, "SELECT "+opColumns+" FROM softdelete_operations WHERE id = "+db.ph(1), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, db.translate(err)
+		}
+		return nil, ErrNotFound
+	}
+	op, err := scanOp(rows)
+	if err != nil {
+		return nil, db.translate(err)
+	}
+	return op, nil
+}
+
+// OperationKeys calls fn, in batches, with the primary keys of the rows of
+// table that delete operation id hid and that are still hidden by it.
+func (db *DB) OperationKeys(ctx context.Context, id int64, table string, batch int, fn func(keys [][]any) error) error {
+	op, err := db.Operation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if op.Stamp == nil {
+		return invalidf("operation %d is a %s: only deletes hide rows", id, op.Kind)
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return err
+	}
+	if batch <= 0 {
+		batch = 1000
+	}
+	return db.stampKeys(db.exec(), s, *op.Stamp)(ctx, table, batch, fn)
+}
+
+// Undo restores exactly the rows that delete operation id hid and that are
+// still hidden by it, all or nothing, with the parent and conflict checks
+// of Restore, and marks the operation undone.
+func (db *DB) Undo(ctx context.Context, id int64) (*Operation, error) {
+	return db.undo(ctx, db.exec(), id)
+}
+
+// UndoTx is Undo inside the caller's transaction.
+func (db *DB) UndoTx(ctx context.Context, tx *sql.Tx, id int64) (*Operation, error) {
+	return db.undo(ctx, db.txExec(tx), id)
+}
+
+func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, error) {
+	target, err := db.operation(ctx, ex, id)
+	if err != nil {
+		return nil, err
+	}
+	if target.Kind != OpDelete || target.Stamp == nil {
+		return nil, invalidf("operation %d is a %s; only deletes can be undone", id, target.Kind)
+	}
+	t, err := db.tableInfo(ctx, target.Table)
+	if err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var op *Operation
+	err = ex.inTx(ctx, func(ex *executor) error {
+		var err error
+		op, err = db.restoreStamp(ctx, ex, s, t, *target.Stamp, nil, OpUndo)
+		if err != nil {
+			return err
+		}
+		if op.Rows == 0 {
+			return fmt.Errorf("%w: operation %d has nothing left to undo", ErrNotDeleted, id)
+		}
+		b := newBuilder(db.dialect, 128)
+		b.WriteString("UPDATE softdelete_operations SET undone_by = ")
+		b.arg(op.ID)
+		b.WriteString(" WHERE id = ")
+		b.arg(id)
+		_, err = ex.exec(ctx, b.String(), b.args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return op, nil
+}
