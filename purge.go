@@ -1,0 +1,513 @@
+package softdelete
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+)
+
+// PurgePolicy says what Purge removes for good.
+type PurgePolicy struct {
+	// OlderThan: rows soft-deleted longer ago than this are purged.
+	// Required unless Before is set.
+	OlderThan time.Duration
+	// Before, if set, is the cut-off itself (overrides OlderThan).
+	Before time.Time
+	// Tables limits the purge to these tables (default: every table with a
+	// soft-delete column).
+	Tables []string
+	// Retention overrides OlderThan per table, or opts a table out.
+	Retention map[string]Retention
+	// BatchSize caps the rows of one batch (default 1000). Each batch is one
+	// transaction over a primary-key range.
+	BatchSize int
+	// MaxBatchTime is the time one batch should take (default 100ms):
+	// slower batches halve the next batch size, fast ones grow it back.
+	MaxBatchTime time.Duration
+	// DryRun counts what would be purged and changes nothing.
+	DryRun bool
+	// Progress, if set, is called after every batch.
+	Progress func(PurgeProgress)
+	// Instance names this purger in the lease table (default host:pid).
+	Instance string
+}
+
+// Retention is a table's own purge rule.
+type Retention struct {
+	OlderThan time.Duration // 0: the policy's
+	Skip      bool          // never purge this table
+}
+
+// PurgeProgress reports a purge under way.
+type PurgeProgress struct {
+	Table        string
+	Done, Total  int64 // rows purged so far and rows due, all tables
+	TableDone    int64
+	Rate         float64 // rows per second
+	ETA          time.Duration
+	Batches      int
+	LastBatch    time.Duration
+	LongestBatch time.Duration
+}
+
+// PurgeResult sums up a purge.
+type PurgeResult struct {
+	Counts       map[string]int64 // rows purged (or due, for a dry run) per table
+	Blocked      map[string]int64 // due rows kept because rows that are not due reference them
+	Batches      int
+	LongestBatch time.Duration
+	Elapsed      time.Duration
+	DryRun       bool
+}
+
+// Purge removes for good the rows soft-deleted before the cut-off, children
+// before parents, in primary-key-range batches of bounded size, each its
+// own transaction and its own logged operation. It can be killed at any
+// point and run again: it reaches the same end state and leaves no
+// orphan. Several purgers may run at once (they take turns per table
+// through row locks on a lease table, FOR UPDATE SKIP LOCKED; no advisory
+// locks). A row restored while a purge runs is never purged: every DELETE
+// re-checks deleted_at. A due row that a live row, or a deleted row that is
+// not due yet, still references is kept (Blocked) until that changes.
+func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if p.OlderThan <= 0 && p.Before.IsZero() {
+		return nil, invalidf("purge needs OlderThan > 0 or Before")
+	}
+	if p.BatchSize <= 0 {
+		p.BatchSize = 1000
+	}
+	if p.MaxBatchTime <= 0 {
+		p.MaxBatchTime = 100 * time.Millisecond
+	}
+	if p.Instance == "" {
+		host, _ := os.Hostname()
+		p.Instance = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	if err := db.ensureOps(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	order, err := purgeOrder(s, p)
+	if err != nil {
+		return nil, err
+	}
+	now := db.timestamp()
+	cutoffs := map[string]time.Time{}
+	for _, t := range order {
+		c := p.Before
+		if c.IsZero() {
+			c = now.Add(-p.OlderThan)
+		}
+		if r, ok := p.Retention[t.Name]; ok && r.OlderThan > 0 {
+			c = now.Add(-r.OlderThan)
+		}
+		cutoffs[t.Name] = c.UTC()
+	}
+	res := &PurgeResult{Counts: map[string]int64{}, Blocked: map[string]int64{}, DryRun: p.DryRun}
+	start := time.Now()
+	pr := &purger{db: db, s: s, p: p, cutoffs: cutoffs, res: res}
+	for _, t := range order {
+		n, err := pr.due(ctx, t, false)
+		if err != nil {
+			return nil, err
+		}
+		pr.total += n
+		if p.DryRun {
+			res.Counts[t.Name] = n
+			if b, err := pr.due(ctx, t, true); err == nil && b < n {
+				res.Blocked[t.Name] = n - b
+				res.Counts[t.Name] = b
+			}
+		}
+	}
+	if p.DryRun {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+	if err := pr.leases(ctx, order); err != nil {
+		return nil, err
+	}
+	pr.start = start
+	for _, t := range order {
+		// A table that references itself may need more than one pass:
+		// children with higher keys hold their parents back.
+		for {
+			n, err := pr.table(ctx, t)
+			if err != nil {
+				res.Elapsed = time.Since(start)
+				return res, err
+			}
+			left, err := pr.due(ctx, t, false)
+			if err != nil {
+				return res, err
+			}
+			if n == 0 || left == 0 || !selfReferencing(t) {
+				if left > 0 {
+					res.Blocked[t.Name] = left
+				}
+				break
+			}
+		}
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func selfReferencing(t *table) bool {
+	for _, fk := range t.Out {
+		if fk.Parent == t.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// purgeOrder lists the tables to purge, children before parents.
+func purgeOrder(s *schema, p PurgePolicy) ([]*table, error) {
+	var names []string
+	if len(p.Tables) > 0 {
+		for _, n := range p.Tables {
+			t := s.tables[n]
+			if t == nil {
+				return nil, &SchemaError{Table: n, Msg: "no such table"}
+			}
+			if !t.soft() {
+				return nil, &SchemaError{Table: n, Msg: "table has no soft-delete column"}
+			}
+			names = append(names, n)
+		}
+	} else {
+		for n, t := range s.tables {
+			if t.soft() {
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
+	in := map[string]bool{}
+	for _, n := range names {
+		if r, ok := p.Retention[n]; ok && r.Skip {
+			continue
+		}
+		if len(s.tables[n].PK) != 1 {
+			continue // key-range batches need a single-column key
+		}
+		in[n] = true
+	}
+	// Depth-first: a table comes after every table that references it.
+	var out []*table
+	state := map[string]int{}
+	var visit func(n string)
+	visit = func(n string) {
+		if state[n] != 0 {
+			return
+		}
+		state[n] = 1
+		for _, fk := range s.tables[n].In {
+			if in[fk.Child] && fk.Child != n {
+				visit(fk.Child)
+			}
+		}
+		state[n] = 2
+		out = append(out, s.tables[n])
+	}
+	for _, n := range names {
+		if in[n] {
+			visit(n)
+		}
+	}
+	return out, nil
+}
+
+type purger struct {
+	db      *DB
+	s       *schema
+	p       PurgePolicy
+	cutoffs map[string]time.Time
+	res     *PurgeResult
+	total   int64
+	done    int64
+	start   time.Time
+}
+
+// leases makes sure each table has its lease row.
+func (pr *purger) leases(ctx context.Context, order []*table) error {
+	if pr.db.dialect.SkipLocked() == "" {
+		return nil
+	}
+	pre, suf := pr.db.dialect.InsertIgnore()
+	for _, t := range order {
+		b := newBuilder(pr.db.dialect, 128)
+		b.WriteString(pre + " softdelete_purge_lease (name, holder, " + pr.cursorCol() + ") VALUES (")
+		b.arg(t.Name)
+		b.WriteString(", '', '')" + suf)
+		if _, err := pr.db.exec().exec(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (pr *purger) cursorCol() string {
+	if pr.db.Dialect() == "mysql" {
+		return "cursor_pos"
+	}
+	return "cursor"
+}
+
+// dueCond writes the condition of a row of t that this purge removes:
+// deleted before the cut-off and referenced by no row that stays. With
+// dryRun, rows that children-first purging would remove do not count as
+// staying.
+func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, dryRun bool) {
+	b.qualified(alias, t.SoftCol)
+	b.WriteString(" IS NOT NULL AND ")
+	b.qualified(alias, t.SoftCol)
+	b.WriteString(" < ")
+	b.arg(pr.cutoffs[t.Name])
+	for _, fk := range t.In {
+		c := pr.s.tables[fk.Child]
+		if c == nil {
+			continue
+		}
+		if !c.soft() && (fk.Schema == Cascade || fk.Schema == SetNull || fk.Schema == SetDefault) {
+			continue // the database applies the rule on purge
+		}
+		if fk.Child == t.Name && pr.db.dialect.UpdateJoin() {
+			continue // MySQL: handled by the anti-join in the DELETE
+		}
+		inner := b.alias()
+		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM ")
+		b.ident(c.Name)
+		b.WriteString(" " + inner + " WHERE ")
+		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
+		if dryRun && c.soft() {
+			if cut, ok := pr.cutoffs[c.Name]; ok {
+				b.WriteString(" AND (")
+				b.qualified(inner, c.SoftCol)
+				b.WriteString(" IS NULL OR ")
+				b.qualified(inner, c.SoftCol)
+				b.WriteString(" >= ")
+				b.arg(cut)
+				b.WriteString(")")
+			}
+		}
+		b.WriteString(")")
+	}
+}
+
+// due counts the rows of t deleted before its cut-off (blocked: and not
+// held back by referencing rows).
+func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error) {
+	b := newBuilder(pr.db.dialect, 256)
+	b.WriteString("SELECT COUNT(*) FROM ")
+	b.ident(t.Name)
+	b.WriteString(" r0 WHERE ")
+	if blocked {
+		pr.dueCond(b, t, "r0", true)
+	} else {
+		b.qualified("r0", t.SoftCol)
+		b.WriteString(" IS NOT NULL AND ")
+		b.qualified("r0", t.SoftCol)
+		b.WriteString(" < ")
+		b.arg(pr.cutoffs[t.Name])
+	}
+	return pr.db.exec().queryInt64(ctx, b.String(), b.args...)
+}
+
+// table purges t batch by batch and returns the rows removed.
+func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
+	size := pr.p.BatchSize
+	var purged int64
+	var lo any // exclusive lower bound of the next key range
+	for {
+		if err := ctx.Err(); err != nil {
+			return purged, err
+		}
+		began := time.Now()
+		n, hi, busy, err := pr.batch(ctx, t, lo, size)
+		if err != nil {
+			return purged, err
+		}
+		if busy {
+			// Another purger holds this table's lease: take turns.
+			select {
+			case <-ctx.Done():
+				return purged, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+			continue
+		}
+		if hi == nil {
+			return purged, nil
+		}
+		lo = hi
+		took := time.Since(began)
+		purged += n
+		pr.done += n
+		pr.res.Counts[t.Name] += n
+		pr.res.Batches++
+		if took > pr.res.LongestBatch {
+			pr.res.LongestBatch = took
+		}
+		switch {
+		case took > pr.p.MaxBatchTime && size > 10:
+			size /= 2
+		case took < pr.p.MaxBatchTime/4 && size < pr.p.BatchSize:
+			size = min(size*2, pr.p.BatchSize)
+		}
+		if pr.p.Progress != nil {
+			el := time.Since(pr.start)
+			rate := float64(pr.done) / el.Seconds()
+			var eta time.Duration
+			if rate > 0 && pr.total > pr.done {
+				eta = time.Duration(float64(pr.total-pr.done) / rate * float64(time.Second))
+			}
+			pr.p.Progress(PurgeProgress{Table: t.Name, Done: pr.done, Total: pr.total, TableDone: purged, Rate: rate, ETA: eta,
+				Batches: pr.res.Batches, LastBatch: took, LongestBatch: pr.res.LongestBatch})
+		}
+	}
+}
+
+// batch purges one key range of t in one transaction. hi is the range's
+// upper key (nil when nothing is left); busy means another purger holds
+// the lease.
+func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n int64, hi any, busy bool, err error) {
+	db := pr.db
+	pk := t.PK[0]
+	err = db.exec().inTx(ctx, func(ex *executor) error {
+		if sl := db.dialect.SkipLocked(); sl != "" {
+			var name string
+			err := ex.queryRow(ctx, "SELECT name FROM softdelete_purge_lease WHERE name = "+db.ph(1)+sl, []any{t.Name}, &name)
+			if err == ErrNotFound {
+				busy = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		rangeCond := func(b *sqlBuilder, alias string) {
+			b.qualified(alias, t.SoftCol)
+			b.WriteString(" IS NOT NULL AND ")
+			b.qualified(alias, t.SoftCol)
+			b.WriteString(" < ")
+			b.arg(pr.cutoffs[t.Name])
+			if lo != nil {
+				b.WriteString(" AND ")
+				b.qualified(alias, pk)
+				b.WriteString(" > ")
+				b.arg(lo)
+			}
+		}
+		// The upper key of the next range of due rows.
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("SELECT MAX(k) FROM (SELECT ")
+		b.ident(pk)
+		b.WriteString(" AS k FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE ")
+		rangeCond(b, "")
+		b.WriteString(" ORDER BY ")
+		b.ident(pk)
+		b.WriteString(" LIMIT ")
+		b.arg(int64(size))
+		b.WriteString(") r")
+		var top any
+		if err := ex.queryRow(ctx, b.String(), b.args, &top); err != nil {
+			return err
+		}
+		if top == nil {
+			return nil
+		}
+		if bs, ok := top.([]byte); ok {
+			top = string(bs)
+		}
+		hi = top
+		inRange := func(b *sqlBuilder, alias string) {
+			pr.dueCond(b, t, alias, false)
+			if lo != nil {
+				b.WriteString(" AND ")
+				b.qualified(alias, pk)
+				b.WriteString(" > ")
+				b.arg(lo)
+			}
+			b.WriteString(" AND ")
+			b.qualified(alias, pk)
+			b.WriteString(" <= ")
+			b.arg(hi)
+		}
+		op := &Operation{Kind: OpPurge, Table: t.Name, Key: fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi)}
+		ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
+			if table != t.Name {
+				return nil
+			}
+			return db.streamKeys(ctx, ex, t, inRange, batch, fn)
+		}}
+		if err := db.runBefore(ctx, ev); err != nil {
+			return err
+		}
+		b = newBuilder(db.dialect, 512)
+		if db.dialect.UpdateJoin() && selfReferencing(t) {
+			// MySQL cannot read the DELETE target in a subquery: anti-join
+			// the rows that reference a row of the range instead.
+			b.WriteString("DELETE d0 FROM ")
+			b.ident(t.Name)
+			b.WriteString(" d0")
+			var nulls []string
+			for i, fk := range t.In {
+				if fk.Child != t.Name {
+					continue
+				}
+				a := fmt.Sprintf("s%d", i)
+				b.WriteString(" LEFT JOIN ")
+				b.ident(t.Name)
+				b.WriteString(" " + a + " ON ")
+				joinOn(b, "d0", fk.ParentCols, a, fk.ChildCols)
+				nulls = append(nulls, a)
+			}
+			b.WriteString(" WHERE ")
+			inRange(b, "d0")
+			for _, a := range nulls {
+				b.WriteString(" AND ")
+				b.qualified(a, pk)
+				b.WriteString(" IS NULL")
+			}
+		} else {
+			self := db.dialect.Quote(t.Name)
+			b.WriteString("DELETE FROM ")
+			b.ident(t.Name)
+			b.WriteString(" WHERE ")
+			inRange(b, self)
+		}
+		var err error
+		n, err = ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		op.Counts = map[string]int64{t.Name: n}
+		return db.recordOp(ctx, ex, op, ev)
+	})
+	return n, hi, busy, err
+}
+
+func keyOrStart(k any) any {
+	if k == nil {
+		return "start"
+	}
+	return k
+}
