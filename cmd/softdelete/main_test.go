@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/softdelete-go/softdelete"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -78,5 +83,72 @@ func TestAdoptDoctorCLI(t *testing.T) {
 	code, out, _ = run(t, "doctor", "--json")
 	if code != 0 || !strings.Contains(out, "[]") {
 		t.Fatalf("doctor after adopt: %d\n%s", code, out)
+	}
+}
+
+func TestTrashUndoAuditPurgeCLI(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ops.db")
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE lists (id INTEGER PRIMARY KEY, deleted_at DATETIME)",
+		"CREATE TABLE tasks (id INTEGER PRIMARY KEY, list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE, deleted_at DATETIME)",
+		"INSERT INTO lists (id) VALUES (1), (2)",
+		"INSERT INTO tasks (id, list_id) VALUES (1, 1), (2, 1), (3, 2)",
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	dsn := "sqlite:" + path
+	t.Setenv("SOFTDELETE_DSN", dsn)
+	db, err := softdelete.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := softdelete.WithActor(context.Background(), "alice")
+	if _, err := db.Delete(ctx, "lists", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Delete(ctx, "lists", 2); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, _ := run(t, "trash")
+	if code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, "tasks:2") {
+		t.Fatalf("trash: %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "trash", "--json")
+	var ops []softdelete.Operation
+	if code != 0 || json.Unmarshal([]byte(out), &ops) != nil || len(ops) != 2 {
+		t.Fatalf("trash --json: %d\n%s", code, out)
+	}
+	code, out, stderr := run(t, "undo", fmt.Sprint(ops[1].ID))
+	if code != 0 || !strings.Contains(out, "restored 3 rows") {
+		t.Fatalf("undo: %d %s %s", code, out, stderr)
+	}
+	code, _, stderr = run(t, "undo", fmt.Sprint(ops[1].ID))
+	if code != 1 || !strings.Contains(stderr, "nothing left to undo") {
+		t.Fatalf("second undo: %d %s", code, stderr)
+	}
+	code, out, _ = run(t, "audit", "--actor", "alice")
+	if code != 0 || strings.Count(out, "delete") != 2 {
+		t.Fatalf("audit: %d\n%s", code, out)
+	}
+	code, _, stderr = run(t, "purge")
+	if code != 2 || !strings.Contains(stderr, "--older-than is required") {
+		t.Fatalf("purge without age: %d %s", code, stderr)
+	}
+	code, out, _ = run(t, "purge", "--older-than", "1s", "--dry-run")
+	if code != 0 || !strings.Contains(out, "would purge 0 rows") {
+		t.Fatalf("purge dry run: %d %s", code, out)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	code, out, stderr = run(t, "purge", "--older-than", "1s", "--batch", "1")
+	if code != 0 || !strings.Contains(out, "purged 2 rows") || !strings.Contains(stderr, "purge: 2/2 rows") {
+		t.Fatalf("purge: %d %s %s", code, out, stderr)
 	}
 }
