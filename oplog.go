@@ -1,8 +1,8 @@
 package softdelete
 
 import (
-	"database/sql"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
