@@ -101,7 +101,11 @@ func (e *RestrictedError) Error() string {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, t := range names {
-		parts[i] = fmt.Sprintf("%s (%d rows)", t, e.Blockers[t])
+		unit := "rows"
+		if e.Blockers[t] == 1 {
+			unit = "row"
+		}
+		parts[i] = fmt.Sprintf("%s (%d %s)", t, e.Blockers[t], unit)
 	}
 	return fmt.Sprintf("softdelete: delete from %s restricted by live rows in %s; delete or detach them first, or override the relation's rule",
 		e.Table, strings.Join(parts, ", "))
