@@ -402,6 +402,93 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 	return nil
 }
 
+// detachable reports whether fk is a SET NULL / SET DEFAULT reference that
+// a restore clears (rather than refuses) when its parent is deleted.
+func detachable(fk *foreignKey, c *table) bool {
+	return (fk.Rule == SetNull || fk.Rule == SetDefault) && len(fk.ChildCols) == 1 && len(c.PK) == 1 && fk.Parent != c.Name
+}
+
+// detach, before rows of c selected by sel come back, clears their SET
+// NULL references to parents that another operation still hides, as that
+// parent's delete would have done had they been alive. The old values are
+// recorded under the parent's stamp, so restoring the parent puts them
+// back.
+func (w *walk) detach(ctx context.Context, c *table, sel pred, busy map[string]bool) error {
+	d := w.db.dialect
+	for _, fk := range c.Out {
+		p := w.s.tables[fk.Parent]
+		if p == nil || !p.soft() || !detachable(fk, c) || (d.UpdateJoin() && busy[c.Name]) {
+			continue
+		}
+		col := fk.ChildCols[0]
+		otherDeleted := func(b *sqlBuilder, q string) {
+			w.otherStamp(b, q, p.SoftCol)
+		}
+		b := newBuilder(d, 512)
+		b.WriteString("INSERT INTO softdelete_nulled (stamp, child_table, fk_name, row_key, old_values) SELECT ")
+		b.qualified("q0", p.SoftCol)
+		b.WriteString(", ")
+		b.arg(c.Name)
+		b.WriteString(", ")
+		b.arg(fk.Name)
+		b.WriteString(", ")
+		b.WriteString(d.CastText("c0." + d.Quote(c.PK[0])))
+		b.WriteString(", ")
+		b.WriteString(d.CastText("c0." + d.Quote(col)))
+		b.WriteString(" FROM ")
+		b.ident(c.Name)
+		b.WriteString(" c0 JOIN ")
+		b.ident(p.Name)
+		b.WriteString(" q0 ON ")
+		joinOn(b, "q0", fk.ParentCols, "c0", fk.ChildCols)
+		b.WriteString(" WHERE ")
+		sel(b, "c0")
+		b.WriteString(" AND ")
+		otherDeleted(b, "q0")
+		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		b = newBuilder(d, 512)
+		if d.UpdateJoin() {
+			b.WriteString("UPDATE ")
+			b.ident(c.Name)
+			b.WriteString(" c0 JOIN ")
+			b.ident(p.Name)
+			b.WriteString(" q0 ON ")
+			joinOn(b, "q0", fk.ParentCols, "c0", fk.ChildCols)
+			b.WriteString(" SET ")
+			b.qualified("c0", col)
+			b.WriteString(" = NULL WHERE ")
+			sel(b, "c0")
+			b.WriteString(" AND ")
+			otherDeleted(b, "q0")
+		} else {
+			self := d.Quote(c.Name)
+			b.WriteString("UPDATE ")
+			b.ident(c.Name)
+			b.WriteString(" SET ")
+			b.ident(col)
+			b.WriteString(" = NULL WHERE ")
+			sel(b, self)
+			b.WriteString(" AND EXISTS (SELECT 1 FROM ")
+			b.ident(p.Name)
+			b.WriteString(" q0 WHERE ")
+			joinOn(b, "q0", fk.ParentCols, self, fk.ChildCols)
+			b.WriteString(" AND ")
+			otherDeleted(b, "q0")
+			b.WriteString(")")
+		}
+		if _, err := w.ex.exec(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // joinOn writes a.p1 = b.c1 AND ... for paired column lists.
 func joinOn(b *sqlBuilder, pa string, pcols []string, ca string, ccols []string) {
 	for i := range pcols {
@@ -435,6 +522,16 @@ func (w *walk) run(ctx context.Context, root step) error {
 				}
 				if err := w.transfer(ctx, fk, c, s); err != nil {
 					return err
+				}
+				if w.restore {
+					err := w.detach(ctx, c, func(b *sqlBuilder, alias string) {
+						w.fromCond(b, alias, c.SoftCol)
+						b.WriteString(" AND ")
+						w.parentRows(b, alias, fk, s)
+					}, s.tables)
+					if err != nil {
+						return err
+					}
 				}
 				n, err := w.cascade(ctx, fk, c, s)
 				if err != nil {
@@ -966,7 +1063,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	// Parents first: a restored row must not point at a deleted parent.
 	for _, fk := range t.Out {
 		p := s.tables[fk.Parent]
-		if p == nil || !p.soft() {
+		if p == nil || !p.soft() || detachable(fk, t) {
 			continue
 		}
 		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, rootSel)
@@ -990,6 +1087,9 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		}
 	}
 	if err := db.uniqueConflicts(ctx, ex, t, rootSel); err != nil {
+		return nil, err
+	}
+	if err := w.detach(ctx, t, rootSel, nil); err != nil {
 		return nil, err
 	}
 	b = newBuilder(db.dialect, 128)
@@ -1143,7 +1243,7 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 	}
 	for _, fk := range t.Out {
 		p := s.tables[fk.Parent]
-		if p == nil || !p.soft() {
+		if p == nil || !p.soft() || detachable(fk, t) {
 			continue
 		}
 		b := newBuilder(db.dialect, 256)
@@ -1162,6 +1262,9 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 		}
 	}
 	if err := db.uniqueConflicts(ctx, ex, t, sel); err != nil {
+		return nil, err
+	}
+	if err := w.detach(ctx, t, sel, nil); err != nil {
 		return nil, err
 	}
 	b := newBuilder(db.dialect, 256)

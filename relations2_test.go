@@ -170,3 +170,45 @@ func mustParse(s string) *url.URL {
 }
 
 var _ = errors.Is
+
+// A restored row whose SET NULL parent was deleted meanwhile comes back
+// with the reference cleared (as that parent's delete would have done),
+// and gets it back when that parent is restored.
+func TestRestoreClearsReferenceToDeletedSetNullParent(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		shop(t, db)
+		if _, err := db.Delete(ctx, "customers", 1); err != nil { // hides order 10 (coupon 5)
+			t.Fatal(err)
+		}
+		if _, err := db.Delete(ctx, "coupons", 5); err != nil { // clears order 20 only
+			t.Fatal(err)
+		}
+		if _, err := db.Restore(ctx, "customers", 1); err != nil {
+			t.Fatalf("restore blocked by a deleted SET NULL parent: %v", err)
+		}
+		var c *int64
+		if err := db.SQL().QueryRow("SELECT coupon_id FROM orders WHERE id = 10").Scan(&c); err != nil || c != nil {
+			t.Fatalf("order 10 coupon after restore: %v %v", c, err)
+		}
+		if _, err := db.Restore(ctx, "coupons", 5); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int{10, 20} {
+			if err := db.SQL().QueryRow(fmt.Sprintf("SELECT coupon_id FROM orders WHERE id = %d", id)).Scan(&c); err != nil || c == nil || *c != 5 {
+				t.Fatalf("order %d coupon after restoring the coupon: %v %v", id, c, err)
+			}
+		}
+		// Restoring an order directly works the same way.
+		if _, err := db.Delete(ctx, "orders", 10); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Delete(ctx, "coupons", 5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Restore(ctx, "orders", 10); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, db, `orders alive=[10 11 20] deleted=[]`)
+	})
+}
