@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -66,6 +67,7 @@ type walk struct {
 	s       *schema
 	stamp   time.Time
 	restore bool
+	pending bool // restore: parents still carry the stamp (bottom-up phase)
 	counts  map[string]int64
 	nulled  map[string]int64
 	checks  []restrictCheck
@@ -91,7 +93,7 @@ func (w *walk) fromCond(b *sqlBuilder, alias, col string) {
 // doneCond: rows this walk changed are in this state.
 func (w *walk) doneCond(b *sqlBuilder, alias, col string) {
 	b.qualified(alias, col)
-	if w.restore {
+	if w.restore && !w.pending {
 		b.WriteString(" IS NULL")
 	} else {
 		b.WriteString(" = ")
@@ -501,9 +503,144 @@ func joinOn(b *sqlBuilder, pa string, pcols []string, ca string, ccols []string)
 	}
 }
 
-// run walks from the root step until no edge changes a row.
+// run walks a delete from the root step until no edge changes a row.
 func (w *walk) run(ctx context.Context, root step) error {
+	if err := w.topDown(ctx, []step{root}); err != nil {
+		return err
+	}
+	return w.restrictChecks(ctx, root.t)
+}
+
+// restoreJob is one deferred UPDATE of a bottom-up restore.
+type restoreJob struct {
+	fk *foreignKey
+	c  *table
+	s  step
+}
+
+// runRestore restores the rows of the root step (rootUpdate) and what
+// their delete hid. It finds the rows top-down while every parent still
+// carries the stamp, then updates bottom-up, children before parents, so
+// each statement selects its parents by the stamp, the way the delete did
+// (and the planner drives from the parents' keys). Levels deeper than
+// maxSelDepth, and cycles, continue top-down afterwards.
+func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int64, error)) (int64, error) {
+	w.pending = true
+	var jobs []restoreJob
+	var frontier []step
 	queue := []step{root}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, fk := range s.t.In {
+			c := w.s.tables[fk.Child]
+			if c == nil || !c.soft() {
+				continue
+			}
+			switch fk.Rule {
+			case Cascade:
+				// Deep levels, self-references and cycles: a deeper UPDATE
+				// could bring back a row a shallower one still selects by
+				// its stamp, so they continue top-down after the root.
+				if s.depth+1 > maxSelDepth || c.Name == s.t.Name || s.tables[c.Name] {
+					if len(frontier) == 0 || frontier[len(frontier)-1].t != s.t || frontier[len(frontier)-1].depth != s.depth {
+						frontier = append(frontier, s)
+					}
+					continue
+				}
+				if err := w.prepare(ctx, fk, c, s); err != nil {
+					return 0, err
+				}
+				if hasDependants(w.s, c) {
+					ok, err := w.exists(ctx, fk, c, s)
+					if err != nil {
+						return 0, err
+					}
+					if !ok {
+						continue
+					}
+				}
+				cs := w.childStep(c, fk, s)
+				jobs = append(jobs, restoreJob{fk: fk, c: c, s: s})
+				queue = append(queue, cs)
+				w.pchecks = append(w.pchecks, cs)
+			case SetNull, SetDefault:
+				if err := w.setNull(ctx, fk, c, s); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	for i := len(jobs) - 1; i >= 0; i-- {
+		j := jobs[i]
+		n, err := w.cascade(ctx, j.fk, j.c, j.s)
+		if err != nil {
+			return 0, err
+		}
+		w.counts[j.c.Name] += n
+	}
+	n, err := rootUpdate()
+	if err != nil || n == 0 {
+		return n, err
+	}
+	w.pending = false
+	if len(frontier) > 0 {
+		if err := w.topDown(ctx, frontier); err != nil {
+			return n, err
+		}
+	}
+	return n, w.parentChecks(ctx)
+}
+
+// hasDependants reports whether rows of c can have rows that a restore of
+// c brings back or re-links.
+func hasDependants(s *schema, c *table) bool {
+	for _, fk := range c.In {
+		if d := s.tables[fk.Child]; d != nil && d.soft() && (fk.Rule == Cascade || fk.Rule == SetNull || fk.Rule == SetDefault) {
+			return true
+		}
+	}
+	return false
+}
+
+// exists reports whether the cascade from s through fk reaches any row.
+func (w *walk) exists(ctx context.Context, fk *foreignKey, c *table, s step) (bool, error) {
+	b := newBuilder(w.db.dialect, 256)
+	b.WriteString("SELECT 1 FROM ")
+	b.ident(c.Name)
+	b.WriteString(" x0 WHERE ")
+	w.fromCond(b, "x0", c.SoftCol)
+	b.WriteString(" AND ")
+	w.parentRows(b, "x0", fk, s)
+	b.WriteString(" LIMIT 1")
+	var one int
+	err := w.ex.queryRow(ctx, b.String(), b.args, &one)
+	if err == ErrNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// prepare runs, before rows of c come back through fk, the conflict check,
+// the hand-over of rows another parent still hides, and the clearing of
+// references to deleted SET NULL parents.
+func (w *walk) prepare(ctx context.Context, fk *foreignKey, c *table, s step) error {
+	if err := w.conflictCheck(ctx, c, fk, s); err != nil {
+		return err
+	}
+	if err := w.transfer(ctx, fk, c, s); err != nil {
+		return err
+	}
+	return w.detach(ctx, c, func(b *sqlBuilder, alias string) {
+		w.fromCond(b, alias, c.SoftCol)
+		b.WriteString(" AND ")
+		w.parentRows(b, alias, fk, s)
+	}, s.tables)
+}
+
+// topDown walks from the given steps, changing rows level by level, until
+// no edge changes a row.
+func (w *walk) topDown(ctx context.Context, queue []step) error {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
@@ -517,19 +654,8 @@ func (w *walk) run(ctx context.Context, root step) error {
 				if !c.soft() {
 					continue // the database cascades when the row is purged
 				}
-				if err := w.conflictCheck(ctx, c, fk, s); err != nil {
-					return err
-				}
-				if err := w.transfer(ctx, fk, c, s); err != nil {
-					return err
-				}
 				if w.restore {
-					err := w.detach(ctx, c, func(b *sqlBuilder, alias string) {
-						w.fromCond(b, alias, c.SoftCol)
-						b.WriteString(" AND ")
-						w.parentRows(b, alias, fk, s)
-					}, s.tables)
-					if err != nil {
+					if err := w.prepare(ctx, fk, c, s); err != nil {
 						return err
 					}
 				}
@@ -559,10 +685,7 @@ func (w *walk) run(ctx context.Context, root step) error {
 			}
 		}
 	}
-	if !w.restore {
-		return w.restrictChecks(ctx, root.t)
-	}
-	return w.parentChecks(ctx)
+	return nil
 }
 
 // restrictChecks refuses the delete if live rows still reference rows the
@@ -1035,22 +1158,25 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	kp := tableKeyPred(t, key)
 	// The row's stamp identifies the operation that hid it.
 	b := newBuilder(db.dialect, 128)
-	b.WriteString("SELECT ")
+	b.WriteString("SELECT r0.")
 	b.ident(t.SoftCol)
-	b.WriteString(" FROM ")
+	b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = r0.")
+	b.ident(t.SoftCol)
+	b.WriteString(") FROM ")
 	b.ident(t.Name)
-	b.WriteString(" WHERE ")
-	kp(b, "")
+	b.WriteString(" r0 WHERE ")
+	kp(b, "r0")
 	var stamp *time.Time
-	if err := ex.queryRow(ctx, b.String(), b.args, timePtrScanner{&stamp}); err != nil {
+	var target sql.NullInt64
+	if err := ex.queryRow(ctx, b.String(), b.args, timePtrScanner{&stamp}, &target); err != nil {
 		return nil, err
 	}
 	if stamp == nil {
 		return nil, ErrNotDeleted
 	}
 	w := &walk{db: db, ex: ex, s: s, stamp: *stamp, restore: true, counts: map[string]int64{}}
-	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts}
-	op.target = *stamp
+	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, TargetOp: target.Int64}
+	op.target, op.targetKnown = *stamp, true
 	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, *stamp)}
 	if err := db.runBefore(ctx, ev); err != nil {
 		return nil, err
@@ -1092,14 +1218,18 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	if err := w.detach(ctx, t, rootSel, nil); err != nil {
 		return nil, err
 	}
-	b = newBuilder(db.dialect, 128)
-	b.WriteString("UPDATE ")
-	b.ident(t.Name)
-	b.WriteString(" SET ")
-	b.ident(t.SoftCol)
-	b.WriteString(" = NULL WHERE ")
-	rootSel(b, "")
-	n, err := ex.execN(ctx, b.String(), b.args...)
+	n, err := w.runRestore(ctx, step{t: t, sel: kp, tables: map[string]bool{}}, func() (int64, error) {
+		b := newBuilder(db.dialect, 128)
+		b.WriteString("UPDATE ")
+		b.ident(t.Name)
+		b.WriteString(" SET ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = NULL WHERE ")
+		rootSel(b, "")
+		n, err := ex.execN(ctx, b.String(), b.args...)
+		w.counts[t.Name] = n
+		return n, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1109,10 +1239,6 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 			return &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: map[string]int64{}}, nil
 		}
 		return nil, ErrNotDeleted // restored concurrently
-	}
-	w.counts[t.Name] = n
-	if err := w.run(ctx, step{t: t, sel: kp, tables: map[string]bool{}}); err != nil {
-		return nil, err
 	}
 	if err := db.recordOp(ctx, ex, op, ev); err != nil {
 		return nil, err
@@ -1267,22 +1393,29 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 	if err := w.detach(ctx, t, sel, nil); err != nil {
 		return nil, err
 	}
-	b := newBuilder(db.dialect, 256)
-	b.WriteString("UPDATE ")
-	b.ident(t.Name)
-	b.WriteString(" SET ")
-	b.ident(t.SoftCol)
-	b.WriteString(" = NULL WHERE ")
-	sel(b, "")
-	n, err := ex.execN(ctx, b.String(), b.args...)
-	if err != nil {
-		return nil, err
-	}
-	w.counts[t.Name] = n
-	if n > 0 {
-		if err := w.run(ctx, step{t: t, tables: map[string]bool{}}); err != nil {
-			return nil, err
+	var rootSel pred
+	if root != nil {
+		// While the roots still carry the stamp, the caller's condition
+		// selects exactly them (even one that reads deleted_at).
+		rootSel = func(b *sqlBuilder, alias string) {
+			b.WriteString("(")
+			root(b, alias)
+			b.WriteString(")")
 		}
+	}
+	if _, err := w.runRestore(ctx, step{t: t, sel: rootSel, tables: map[string]bool{}}, func() (int64, error) {
+		b := newBuilder(db.dialect, 256)
+		b.WriteString("UPDATE ")
+		b.ident(t.Name)
+		b.WriteString(" SET ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = NULL WHERE ")
+		sel(b, "")
+		n, err := ex.execN(ctx, b.String(), b.args...)
+		w.counts[t.Name] = n
+		return n, err
+	}); err != nil {
+		return nil, err
 	}
 	if err := db.recordOp(ctx, ex, op, ev); err != nil {
 		return nil, err

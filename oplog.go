@@ -36,7 +36,8 @@ type Operation struct {
 	TargetOp int64 // restore/undo: the operation it reversed
 	UndoneBy int64 // delete: the undo that reversed it
 
-	target time.Time // restore: the stamp it reversed
+	target      time.Time // restore: the stamp it reversed
+	targetKnown bool      // TargetOp was already looked up
 }
 
 type ctxKey int
@@ -235,7 +236,7 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 	for _, n := range op.Counts {
 		op.Rows += n
 	}
-	if !op.target.IsZero() {
+	if !op.target.IsZero() && !op.targetKnown {
 		var id int64
 		err := ex.queryRow(ctx, "SELECT id FROM softdelete_operations WHERE stamp = "+db.ph(1), []any{op.target}, &id)
 		if err != nil && err != ErrNotFound {
