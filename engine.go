@@ -113,6 +113,18 @@ func (w *walk) setVal(b *sqlBuilder) {
 // <done> AND <sel>)": the rows of fk.Child that reference rows the step s
 // changed.
 func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
+	refersTo(b, alias, fk, s.t.Name, func(b *sqlBuilder, inner string) {
+		w.doneCond(b, inner, s.t.SoftCol)
+		if s.sel != nil {
+			b.WriteString(" AND ")
+			s.sel(b, inner)
+		}
+	})
+}
+
+// refersTo writes "(alias.c1, ...) IN (SELECT p1, ... FROM parent WHERE
+// cond)" for the foreign key fk.
+func refersTo(b *sqlBuilder, alias string, fk *foreignKey, parent string, cond pred) {
 	inner := b.alias()
 	if len(fk.ChildCols) == 1 {
 		b.qualified(alias, fk.ChildCols[0])
@@ -124,15 +136,11 @@ func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
 	b.WriteString(" IN (SELECT ")
 	b.identList(inner, fk.ParentCols)
 	b.WriteString(" FROM ")
-	b.ident(s.t.Name)
+	b.ident(parent)
 	b.WriteString(" ")
 	b.WriteString(inner)
 	b.WriteString(" WHERE ")
-	w.doneCond(b, inner, s.t.SoftCol)
-	if s.sel != nil {
-		b.WriteString(" AND ")
-		s.sel(b, inner)
-	}
+	cond(b, inner)
 	b.WriteByte(')')
 }
 
@@ -203,70 +211,21 @@ func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) e
 	if !w.restore {
 		return nil
 	}
+	// MySQL cannot read the UPDATE target in a subquery: without the link
+	// to the restored parents the condition is wider but still right (a row
+	// with this stamp under a parent hidden by another operation is that
+	// operation's).
+	linked := !w.db.dialect.UpdateJoin() || !(s.tables[c.Name] || s.t.Name == c.Name)
 	for _, f2 := range c.Out {
 		p2 := w.s.tables[f2.Parent]
 		if f2 == fk || f2.Rule != Cascade || p2 == nil || !p2.soft() {
 			continue
 		}
-		b := newBuilder(w.db.dialect, 512)
-		if w.db.dialect.UpdateJoin() {
-			b.WriteString("UPDATE ")
-			b.ident(c.Name)
-			b.WriteString(" c0 JOIN ")
-			b.ident(s.t.Name)
-			b.WriteString(" p0 ON ")
-			joinOn(b, "p0", fk.ParentCols, "c0", fk.ChildCols)
-			b.WriteString(" JOIN ")
-			b.ident(p2.Name)
-			b.WriteString(" q0 ON ")
-			joinOn(b, "q0", f2.ParentCols, "c0", f2.ChildCols)
-			b.WriteString(" SET ")
-			b.qualified("c0", c.SoftCol)
-			b.WriteString(" = ")
-			b.qualified("q0", p2.SoftCol)
-			b.WriteString(" WHERE ")
-			w.fromCond(b, "c0", c.SoftCol)
-			b.WriteString(" AND ")
-			w.doneCond(b, "p0", s.t.SoftCol)
-			if s.sel != nil && !s.tables[c.Name] && s.t.Name != c.Name {
-				b.WriteString(" AND ")
-				s.sel(b, "p0")
-			}
-			b.WriteString(" AND ")
-			b.qualified("q0", p2.SoftCol)
-			b.WriteString(" IS NOT NULL AND ")
-			b.qualified("q0", p2.SoftCol)
-			b.WriteString(" <> ")
-			b.arg(w.stamp)
-		} else {
-			self := w.db.dialect.Quote(c.Name)
-			b.WriteString("UPDATE ")
-			b.ident(c.Name)
-			b.WriteString(" SET ")
-			b.ident(c.SoftCol)
-			b.WriteString(" = (SELECT ")
-			b.qualified("q0", p2.SoftCol)
-			b.WriteString(" FROM ")
-			b.ident(p2.Name)
-			b.WriteString(" q0 WHERE ")
-			joinOn(b, "q0", f2.ParentCols, self, f2.ChildCols)
-			b.WriteString(") WHERE ")
-			w.fromCond(b, "", c.SoftCol)
-			b.WriteString(" AND ")
-			w.parentRows(b, self, fk, s)
-			b.WriteString(" AND EXISTS (SELECT 1 FROM ")
-			b.ident(p2.Name)
-			b.WriteString(" q1 WHERE ")
-			joinOn(b, "q1", f2.ParentCols, self, f2.ChildCols)
-			b.WriteString(" AND ")
-			b.qualified("q1", p2.SoftCol)
-			b.WriteString(" IS NOT NULL AND ")
-			b.qualified("q1", p2.SoftCol)
-			b.WriteString(" <> ")
-			b.arg(w.stamp)
-			b.WriteString(")")
+		var link pred
+		if linked {
+			link = func(b *sqlBuilder, alias string) { w.parentRows(b, alias, fk, s) }
 		}
-		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		n, err := w.inherit(ctx, c, f2, p2, link, func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, p2.SoftCol) })
 		if err != nil {
 			return err
 		}
@@ -288,6 +247,59 @@ func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) e
 	return nil
 }
 
+// inherit gives the rows of child that carry this walk's stamp (and match
+// childCond, if any) the stamp of their parent through e, where that
+// parent matches parentCond.
+func (w *walk) inherit(ctx context.Context, child *table, e *foreignKey, parent *table, childCond, parentCond pred) (int64, error) {
+	b := newBuilder(w.db.dialect, 512)
+	if w.db.dialect.UpdateJoin() {
+		b.WriteString("UPDATE ")
+		b.ident(child.Name)
+		b.WriteString(" c0 JOIN ")
+		b.ident(parent.Name)
+		b.WriteString(" y0 ON ")
+		joinOn(b, "y0", e.ParentCols, "c0", e.ChildCols)
+		b.WriteString(" SET ")
+		b.qualified("c0", child.SoftCol)
+		b.WriteString(" = ")
+		b.qualified("y0", parent.SoftCol)
+		b.WriteString(" WHERE ")
+		w.fromCond(b, "c0", child.SoftCol)
+		if childCond != nil {
+			b.WriteString(" AND ")
+			childCond(b, "c0")
+		}
+		b.WriteString(" AND ")
+		parentCond(b, "y0")
+	} else {
+		self := w.db.dialect.Quote(child.Name)
+		b.WriteString("UPDATE ")
+		b.ident(child.Name)
+		b.WriteString(" SET ")
+		b.ident(child.SoftCol)
+		b.WriteString(" = (SELECT ")
+		b.qualified("y0", parent.SoftCol)
+		b.WriteString(" FROM ")
+		b.ident(parent.Name)
+		b.WriteString(" y0 WHERE ")
+		joinOn(b, "y0", e.ParentCols, self, e.ChildCols)
+		b.WriteString(") WHERE ")
+		w.fromCond(b, "", child.SoftCol)
+		if childCond != nil {
+			b.WriteString(" AND ")
+			childCond(b, self)
+		}
+		b.WriteString(" AND EXISTS (SELECT 1 FROM ")
+		b.ident(parent.Name)
+		b.WriteString(" y1 WHERE ")
+		joinOn(b, "y1", e.ParentCols, self, e.ChildCols)
+		b.WriteString(" AND ")
+		parentCond(b, "y1")
+		b.WriteString(")")
+	}
+	return w.ex.execN(ctx, b.String(), b.args...)
+}
+
 // otherStamp writes "alias.col IS NOT NULL AND alias.col <> stamp".
 func (w *walk) otherStamp(b *sqlBuilder, alias, col string) {
 	b.qualified(alias, col)
@@ -306,66 +318,11 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 		if e.Rule != Cascade || d == nil || !d.soft() {
 			continue
 		}
-		linked := depth <= maxSelDepth
-		b := newBuilder(w.db.dialect, 512)
-		if w.db.dialect.UpdateJoin() {
-			b.WriteString("UPDATE ")
-			b.ident(d.Name)
-			b.WriteString(" d0 JOIN ")
-			b.ident(c.Name)
-			b.WriteString(" y0 ON ")
-			joinOn(b, "y0", e.ParentCols, "d0", e.ChildCols)
-			b.WriteString(" SET ")
-			b.qualified("d0", d.SoftCol)
-			b.WriteString(" = ")
-			b.qualified("y0", c.SoftCol)
-			b.WriteString(" WHERE ")
-			b.qualified("d0", d.SoftCol)
-			b.WriteString(" = ")
-			b.arg(w.stamp)
-			b.WriteString(" AND ")
-			if linked && !tables[d.Name] && d.Name != c.Name {
-				moved(b, "y0")
-			} else {
-				w.otherStamp(b, "y0", c.SoftCol)
-			}
-		} else {
-			self := w.db.dialect.Quote(d.Name)
-			b.WriteString("UPDATE ")
-			b.ident(d.Name)
-			b.WriteString(" SET ")
-			b.ident(d.SoftCol)
-			b.WriteString(" = (SELECT ")
-			b.qualified("y0", c.SoftCol)
-			b.WriteString(" FROM ")
-			b.ident(c.Name)
-			b.WriteString(" y0 WHERE ")
-			joinOn(b, "y0", e.ParentCols, self, e.ChildCols)
-			b.WriteString(") WHERE ")
-			b.ident(d.SoftCol)
-			b.WriteString(" = ")
-			b.arg(w.stamp)
-			b.WriteString(" AND ")
-			if len(e.ChildCols) == 1 {
-				b.qualified(self, e.ChildCols[0])
-			} else {
-				b.WriteByte('(')
-				b.identList(self, e.ChildCols)
-				b.WriteByte(')')
-			}
-			b.WriteString(" IN (SELECT ")
-			b.identList("y1", e.ParentCols)
-			b.WriteString(" FROM ")
-			b.ident(c.Name)
-			b.WriteString(" y1 WHERE ")
-			if linked {
-				moved(b, "y1")
-			} else {
-				w.otherStamp(b, "y1", c.SoftCol)
-			}
-			b.WriteString(")")
+		cond := moved
+		if depth > maxSelDepth || (w.db.dialect.UpdateJoin() && (tables[d.Name] || d.Name == c.Name)) {
+			cond = func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, c.SoftCol) }
 		}
-		n, err := w.ex.execN(ctx, b.String(), b.args...)
+		n, err := w.inherit(ctx, d, e, c, nil, cond)
 		if err != nil {
 			return err
 		}
@@ -379,23 +336,7 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 		nm := func(b *sqlBuilder, alias string) {
 			w.otherStamp(b, alias, d.SoftCol)
 			b.WriteString(" AND ")
-			if len(e.ChildCols) == 1 {
-				b.qualified(alias, e.ChildCols[0])
-			} else {
-				b.WriteByte('(')
-				b.identList(alias, e.ChildCols)
-				b.WriteByte(')')
-			}
-			inner := b.alias()
-			b.WriteString(" IN (SELECT ")
-			b.identList(inner, e.ParentCols)
-			b.WriteString(" FROM ")
-			b.ident(c.Name)
-			b.WriteString(" ")
-			b.WriteString(inner)
-			b.WriteString(" WHERE ")
-			moved(b, inner)
-			b.WriteString(")")
+			refersTo(b, alias, e, c.Name, moved)
 		}
 		if err := w.follow(ctx, d, nm, next, depth+1); err != nil {
 			return err

@@ -197,12 +197,8 @@ func (m *Manager[T]) In(col string, keys any) *Query[T] { return m.query().In(co
 // PlanDelete reports what Delete(v) would hide and what would block it,
 // by running the same delete in a transaction that is rolled back.
 func (m *Manager[T]) PlanDelete(ctx context.Context, v *T) (*DeletePlan, error) {
-	base, err := ptrOf(v)
+	_, id, err := m.keyOf(v)
 	if err != nil {
-		return nil, err
-	}
-	id := m.pk.value(base)
-	if err := m.checkKey(id); err != nil {
 		return nil, err
 	}
 	return m.db.plan(ctx, m.ex, m.tbl, keyPred(m.binding, id), []any{id})
@@ -289,6 +285,16 @@ func (m *binding) scan(rows *sql.Rows, base unsafe.Pointer) error {
 		return m.db.translate(err)
 	}
 	return nil
+}
+
+// keyOf checks v and returns its address and primary key value.
+func (m *Manager[T]) keyOf(v *T) (unsafe.Pointer, any, error) {
+	base, err := ptrOf(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := m.pk.value(base)
+	return base, id, m.checkKey(id)
 }
 
 // ptrOf checks v and returns its address; nil pointers are ErrInvalid.
@@ -508,12 +514,8 @@ func (m *binding) rowState(ctx context.Context, ex *executor, id any) (rowStateK
 // (v's soft-delete field is set), Delete removes it for good, as the seed
 // model does; use HardDelete to do that explicitly.
 func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
-	base, err := ptrOf(v)
+	base, id, err := m.keyOf(v)
 	if err != nil {
-		return err
-	}
-	id := m.pk.value(base)
-	if err := m.checkKey(id); err != nil {
 		return err
 	}
 	if m.del != nil {
@@ -553,12 +555,8 @@ func (m *binding) missing(ctx context.Context, id any, ifDeleted error) error {
 // keys then apply (CASCADE removes children, RESTRICT refuses with
 // ErrRestricted).
 func (m *Manager[T]) HardDelete(ctx context.Context, v *T) error {
-	base, err := ptrOf(v)
+	base, id, err := m.keyOf(v)
 	if err != nil {
-		return err
-	}
-	id := m.pk.value(base)
-	if err := m.checkKey(id); err != nil {
 		return err
 	}
 	return m.hardDelete(ctx, base, id)
@@ -592,12 +590,8 @@ func (m *Manager[T]) RestoreWithParents(ctx context.Context, v *T) error {
 }
 
 func (m *Manager[T]) restore(ctx context.Context, v *T, withParents bool) error {
-	base, err := ptrOf(v)
+	base, id, err := m.keyOf(v)
 	if err != nil {
-		return err
-	}
-	id := m.pk.value(base)
-	if err := m.checkKey(id); err != nil {
 		return err
 	}
 	if _, err := m.db.restoreRow(ctx, m.ex, m.tbl, id, withParents); err != nil {

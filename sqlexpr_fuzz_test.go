@@ -78,17 +78,17 @@ func stripStrings(s string) string {
 
 func TestInjectionCorpus(t *testing.T) {
 	refused := map[string]bool{
-		"name = ?; DROP TABLE products":          true,
-		"name = ? -- comment":                    true,
-		"name = ? /* x */":                       true,
-		"name = ? # mysql comment":               true,
-		"name = ? OR password = ?":               true,
-		"id = ? UNION SELECT secret FROM users":  true,
-		"id IN (SELECT id FROM users)":           true,
-		"\"nosuch\" = ?":                         true,
-		"name = $1":                              true,
-		"name = 'unterminated":                   true,
-		"other.name = ?":                         true,
+		"name = ?; DROP TABLE products":         true,
+		"name = ? -- comment":                   true,
+		"name = ? /* x */":                      true,
+		"name = ? # mysql comment":              true,
+		"name = ? OR password = ?":              true,
+		"id = ? UNION SELECT secret FROM users": true,
+		"id IN (SELECT id FROM users)":          true,
+		"\"nosuch\" = ?":                        true,
+		"name = $1":                             true,
+		"name = 'unterminated":                  true,
+		"other.name = ?":                        true,
 	}
 	for _, s := range injectionCorpus {
 		_, err := parseExpr(s, "products", fuzzCols)
