@@ -136,6 +136,9 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
+	if e.Table == "" {
+		return fmt.Sprintf("softdelete: a unique key is taken by a live row: %v", e.Err)
+	}
 	s := fmt.Sprintf("softdelete: unique key %s(%s) is taken by a live row", e.Table, strings.Join(e.Columns, ","))
 	if len(e.LiveKey) > 0 {
 		s += fmt.Sprintf(" (primary key %v)", e.LiveKey)
