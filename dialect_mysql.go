@@ -16,12 +16,15 @@ func (mysqlDialect) Placeholder(b *strings.Builder, _ int) { b.WriteByte('?') }
 func (mysqlDialect) InsertReturning() bool                 { return false }
 func (mysqlDialect) PartialIndexes() bool                  { return false }
 func (mysqlDialect) UpdateJoin() bool                      { return true }
-func (mysqlDialect) ShareLock() string                     { return " LOCK IN SHARE MODE" }
-func (mysqlDialect) SkipLocked() string                    { return " FOR UPDATE SKIP LOCKED" }
-func (mysqlDialect) FromDual() string                      { return " FROM DUAL" }
-func (mysqlDialect) TimestampType() string                 { return "DATETIME(6)" }
-func (mysqlDialect) TimeArg(t time.Time) any               { return t.UTC() }
-func (mysqlDialect) InsertIgnore() (string, string)        { return "INSERT IGNORE INTO", "" }
+
+// ShareLock is empty: InnoDB already share-locks the rows that the
+// subqueries of an INSERT ... SELECT or UPDATE read.
+func (mysqlDialect) ShareLock() string              { return "" }
+func (mysqlDialect) SkipLocked() string             { return " FOR UPDATE SKIP LOCKED" }
+func (mysqlDialect) FromDual() string               { return " FROM DUAL" }
+func (mysqlDialect) TimestampType() string          { return "DATETIME(6)" }
+func (mysqlDialect) TimeArg(t time.Time) any        { return t.UTC() }
+func (mysqlDialect) InsertIgnore() (string, string) { return "INSERT IGNORE INTO", "" }
 
 // Classify reads the server error number from the driver's message
 // ("Error 1062 (23000): Duplicate entry ..."), so the root package needs no

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"unsafe"
 )
 
@@ -57,9 +59,12 @@ func (m *binding) guardFKs(base unsafe.Pointer) (fks []*foreignKey, vals [][]any
 }
 
 // parentGuard appends, for each soft-deletable parent v references,
-// "NOT EXISTS (deleted parent row)", so that an INSERT ... SELECT or an
-// UPDATE writes nothing when a parent is soft-deleted. It reports whether
-// it wrote a guard.
+// "EXISTS (that parent, alive, share-locked)", so that an INSERT ... SELECT
+// or an UPDATE writes nothing when a parent is soft-deleted or missing. The
+// share lock makes a concurrent soft delete of the parent wait for this
+// statement's transaction (its cascade then sees the new row), or makes
+// this statement wait for the delete and then see the parent deleted. It
+// reports whether it wrote a guard.
 func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) bool {
 	fks, vals := m.guardFKs(base)
 	s, _ := m.db.loadSchema(context.Background())
@@ -72,7 +77,7 @@ func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) 
 		}
 		// The derived table keeps MySQL from refusing a subquery on the
 		// table being updated (self-references).
-		b.WriteString("NOT EXISTS (SELECT 1 FROM (SELECT 1 AS one FROM ")
+		b.WriteString("EXISTS (SELECT 1 FROM (SELECT 1 AS one FROM ")
 		b.ident(p.Name)
 		b.WriteString(" gp WHERE ")
 		for j, c := range fk.ParentCols {
@@ -82,7 +87,9 @@ func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) 
 			b.WriteString(" AND ")
 		}
 		b.qualified("gp", p.SoftCol)
-		b.WriteString(" IS NOT NULL) gd)")
+		b.WriteString(" IS NULL")
+		b.WriteString(m.db.dialect.ShareLock())
+		b.WriteString(") gd)")
 	}
 	return len(fks) > 0
 }
@@ -113,6 +120,10 @@ func (m *binding) parentError(ctx context.Context, base unsafe.Pointer) error {
 		if err != ErrNotFound {
 			return err
 		}
+	}
+	if len(fks) > 0 {
+		return fmt.Errorf("softdelete: %s.%s references a row of %s that does not exist: %w",
+			m.name, strings.Join(fks[0].ChildCols, ","), fks[0].Parent, ErrNotFound)
 	}
 	return ErrNotFound
 }
@@ -169,6 +180,12 @@ func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) 
 			ce.Columns = u.Columns
 			ce.LiveKey = []any{live}
 			return ce
+		}
+	}
+	if id := m.pk.value(base); !m.pk.isZero(base) {
+		if st, err := m.rowState(ctx, m.db.exec(), id); err == nil && st != rowMissing {
+			ce.Columns = []string{m.pk.Column}
+			ce.LiveKey = []any{id}
 		}
 	}
 	return ce

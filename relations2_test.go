@@ -212,3 +212,49 @@ func TestRestoreClearsReferenceToDeletedSetNullParent(t *testing.T) {
 		wantState(t, db, `orders alive=[10 11 20] deleted=[]`)
 	})
 }
+
+// A child created while its parent is being soft-deleted either lands
+// before the cascade (and is hidden by it) or is refused: no live row ever
+// points at a deleted parent.
+func TestCreateRacingParentDelete(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		shop(t, db)
+		orders, err := NewManager[Order](db, "orders")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := 0; round < 25; round++ {
+			id := 100 + round
+			exec(t, db, fmt.Sprintf("INSERT INTO customers (id, name) VALUES (%d, 'r')", id))
+			done := make(chan error, 2)
+			go func() {
+				var err error
+				for i := 0; i < 4 && err == nil; i++ {
+					err = orders.Create(ctx, &Order{ID: int64(10000 + round*10 + i), CustomerID: int64(id)})
+				}
+				if errors.Is(err, ErrParentDeleted) {
+					err = nil
+				}
+				done <- err
+			}()
+			go func() {
+				_, err := db.Delete(ctx, "customers", id)
+				done <- err
+			}()
+			for i := 0; i < 2; i++ {
+				if err := <-done; err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+		}
+		var dangling int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id
+			WHERE o.deleted_at IS NULL AND c.deleted_at IS NOT NULL`).Scan(&dangling); err != nil {
+			t.Fatal(err)
+		}
+		if dangling != 0 {
+			t.Fatalf("%d live orders point at deleted customers", dangling)
+		}
+	})
+}
