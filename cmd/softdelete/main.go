@@ -34,7 +34,7 @@ func commands() []command {
 		{"demo", "run the seed walk-through on an embedded SQLite database (or --dsn)", runDemo},
 		{"adopt", "print (or --apply, or --out DIR) the DDL that adopts soft delete on existing tables", runAdopt},
 		{"doctor", "report what is missing or dangerous for soft delete, per table", runDoctor},
-		{"trash", "list delete operations that can be undone, newest first", opsCommand("trash", "Lists delete operations that were not undone, newest first.", true)},
+		{"trash", "list delete operations that can be undone, newest first (trash ID: the rows one hid)", opsCommand("trash", "Lists delete operations that were not undone, newest first; with an ID, the rows that operation still hides.", true)},
 		{"undo", "restore exactly what one delete operation hid: softdelete undo ID", runUndo},
 		{"audit", "list every logged operation (who, why, what), newest first", opsCommand("audit", "Lists logged operations, newest first, with actor, reason and per-table counts.", false)},
 		{"purge", "remove rows soft-deleted longer ago than --older-than, in batches", runPurge},

@@ -126,6 +126,10 @@ func TestTrashUndoAuditPurgeCLI(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &ops) != nil || len(ops) != 2 {
 		t.Fatalf("trash --json: %d\n%s", code, out)
 	}
+	code, out, _ = run(t, "trash", fmt.Sprint(ops[1].ID))
+	if code != 0 || !strings.Contains(out, "tasks, still hidden by it (first 50): 1 2") {
+		t.Fatalf("trash ID: %d\n%s", code, out)
+	}
 	code, out, stderr := run(t, "undo", fmt.Sprint(ops[1].ID))
 	if code != 0 || !strings.Contains(out, "restored 3 rows") {
 		t.Fatalf("undo: %d %s %s", code, out, stderr)

@@ -58,7 +58,7 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 		actor := fs.String("actor", "", "only operations by this actor")
 		kind := fs.String("kind", "", "only this kind: delete, restore, hard_delete, purge, undo")
 		since := fs.Duration("since", 0, "only operations in this recent window (e.g. 24h)")
-		limit := fs.Int("limit", 50, "at most this many operations")
+		limit := fs.Int("limit", 50, "at most this many operations (with an ID: keys shown per table)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		if err := fs.Parse(args); err != nil {
 			return 2
@@ -68,6 +68,14 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 			return fail(stderr, name, err)
 		}
 		defer db.Close()
+		if fs.NArg() == 1 {
+			id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+			if err != nil {
+				fmt.Fprintf(stderr, "softdelete %s: %q is not an operation ID\n", name, fs.Arg(0))
+				return 2
+			}
+			return showOp(ctx, db, id, *limit, *asJSON, stdout, stderr)
+		}
 		f := softdelete.OpFilter{Table: *table, Actor: *actor, Kind: *kind, Limit: *limit, Trash: trash}
 		if *since > 0 {
 			f.Since = time.Now().Add(-*since)
@@ -133,3 +141,42 @@ func runUndo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "undid operation %d: restored %d rows (%s) as operation %d\n", id, op.Rows, countsText(op.Counts), op.ID)
 	return 0
 }
+
+// showOp prints one operation and, for a delete, the keys of the rows it
+// still hides (at most limit per table).
+func showOp(ctx context.Context, db *softdelete.DB, id int64, limit int, asJSON bool, stdout, stderr io.Writer) int {
+	op, err := db.Operation(ctx, id)
+	if err != nil {
+		return fail(stderr, "trash", err)
+	}
+	hidden := map[string][]string{}
+	if op.Kind == softdelete.OpDelete {
+		for table := range op.Counts {
+			err := db.OperationKeys(ctx, id, table, limit, func(keys [][]any) error {
+				for _, k := range keys {
+					hidden[table] = append(hidden[table], fmt.Sprint(k...))
+				}
+				return errStop
+			})
+			if err != nil && err != errStop {
+				return fail(stderr, "trash", err)
+			}
+		}
+	}
+	if asJSON {
+		printJSON(stdout, map[string]any{"operation": op, "hidden": hidden})
+		return 0
+	}
+	printOps(stdout, []softdelete.Operation{*op})
+	tables := make([]string, 0, len(hidden))
+	for t := range hidden {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		fmt.Fprintf(stdout, "\n%s, still hidden by it (first %d): %s\n", t, limit, strings.Join(hidden[t], " "))
+	}
+	return 0
+}
+
+var errStop = fmt.Errorf("stop")
