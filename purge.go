@@ -91,9 +91,6 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	if err := db.ensureOps(ctx); err != nil {
 		return nil, err
 	}
-	if err := db.Refresh(ctx); err != nil {
-		return nil, err
-	}
 	s, err := db.loadSchema(ctx)
 	if err != nil {
 		return nil, err
@@ -118,6 +115,9 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	start := time.Now()
 	pr := &purger{db: db, s: s, p: p, cutoffs: cutoffs, res: res}
 	for _, t := range order {
+		if p.Progress == nil && !p.DryRun {
+			break // totals only feed progress and dry runs: a full count costs a scan per table
+		}
 		n, err := pr.due(ctx, t, false)
 		if err != nil {
 			return nil, err
@@ -143,18 +143,14 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 		// A table that references itself may need more than one pass:
 		// children with higher keys hold their parents back.
 		for {
-			n, err := pr.table(ctx, t)
+			n, kept, err := pr.table(ctx, t)
 			if err != nil {
 				res.Elapsed = time.Since(start)
 				return res, err
 			}
-			left, err := pr.due(ctx, t, false)
-			if err != nil {
-				return res, err
-			}
-			if n == 0 || left == 0 || !selfReferencing(t) {
-				if left > 0 {
-					res.Blocked[t.Name] = left
+			if n == 0 || kept == 0 || !selfReferencing(t) {
+				if kept > 0 {
+					res.Blocked[t.Name] = kept
 				}
 				break
 			}
@@ -326,35 +322,36 @@ func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error
 	return pr.db.exec().queryInt64(ctx, b.String(), b.args...)
 }
 
-// table purges t batch by batch and returns the rows removed.
-func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
+// table purges t batch by batch and returns the rows removed and the due
+// rows it had to keep (still referenced).
+func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err error) {
 	size := pr.p.BatchSize
-	var purged int64
 	var lo any // exclusive lower bound of the next key range
 	for {
 		if err := ctx.Err(); err != nil {
-			return purged, err
+			return purged, kept, err
 		}
 		began := time.Now()
-		n, hi, busy, err := pr.batch(ctx, t, lo, size)
+		n, due, hi, busy, err := pr.batch(ctx, t, lo, size)
 		if err != nil {
-			return purged, err
+			return purged, kept, err
 		}
 		if busy {
 			// Another purger holds this table's lease: take turns.
 			select {
 			case <-ctx.Done():
-				return purged, ctx.Err()
+				return purged, kept, ctx.Err()
 			case <-time.After(20 * time.Millisecond):
 			}
 			continue
 		}
 		if hi == nil {
-			return purged, nil
+			return purged, kept, nil
 		}
 		lo = hi
 		took := time.Since(began)
 		purged += n
+		kept += due - n
 		pr.done += n
 		pr.res.Counts[t.Name] += n
 		pr.res.Batches++
@@ -383,7 +380,7 @@ func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 // batch purges one key range of t in one transaction. hi is the range's
 // upper key (nil when nothing is left); busy means another purger holds
 // the lease.
-func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n int64, hi any, busy bool, err error) {
+func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n, due int64, hi any, busy bool, err error) {
 	db := pr.db
 	pk := t.PK[0]
 	err = db.exec().inTx(ctx, func(ex *executor) error {
@@ -411,9 +408,9 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n int6
 				b.arg(lo)
 			}
 		}
-		// The upper key of the next range of due rows.
+		// The upper key of the next range of due rows, and how many there are.
 		b := newBuilder(db.dialect, 256)
-		b.WriteString("SELECT MAX(k) FROM (SELECT ")
+		b.WriteString("SELECT MAX(k), COUNT(*) FROM (SELECT ")
 		b.ident(pk)
 		b.WriteString(" AS k FROM ")
 		b.ident(t.Name)
@@ -425,7 +422,7 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n int6
 		b.arg(int64(size))
 		b.WriteString(") r")
 		var top any
-		if err := ex.queryRow(ctx, b.String(), b.args, &top); err != nil {
+		if err := ex.queryRow(ctx, b.String(), b.args, &top, &due); err != nil {
 			return err
 		}
 		if top == nil {
@@ -502,7 +499,7 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n int6
 		op.Counts = map[string]int64{t.Name: n}
 		return db.recordOp(ctx, ex, op, ev)
 	})
-	return n, hi, busy, err
+	return n, due, hi, busy, err
 }
 
 func keyOrStart(k any) any {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -146,20 +147,53 @@ func TestPurgeKeepsReferencedParents(t *testing.T) {
 	})
 }
 
+// batchKiller fails the failAt-th statement counted from the first batch
+// of a purge (so every kill lands inside the batches, not the set-up).
+type batchKiller struct {
+	mu     sync.Mutex
+	armed  bool
+	seen   int
+	failAt int
+}
+
+func (k *batchKiller) hook(ctx context.Context, q string, args []any) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if strings.Contains(q, "SELECT MAX(k)") {
+		k.armed = true
+	}
+	if !k.armed || k.failAt == 0 {
+		return nil
+	}
+	k.seen++
+	if k.seen == k.failAt {
+		return fmt.Errorf("injected fault at batch statement %d", k.seen)
+	}
+	return nil
+}
+
+func (k *batchKiller) arm(failAt int) {
+	k.mu.Lock()
+	k.armed, k.seen, k.failAt = false, 0, failAt
+	k.mu.Unlock()
+}
+
 func TestPurgeKilledAndRerunConverges(t *testing.T) {
 	for _, d := range allDialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			c := &counter{}
-			db := openTest(t, d, WithStatementHook(c.hook))
+			killer := &batchKiller{}
+			db := openTest(t, d, WithStatementHook(killer.hook))
 			ctx := context.Background()
 			live := purgeScenario(t, db)
 			cutoff := time.Now().Add(time.Second)
 			kills := 0
-			for k := 1; k <= 40; k += 1 {
-				c.reset(k)
-				_, err := db.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 5})
-				c.reset(0)
+			rng := rand.New(rand.NewPCG(uint64(len(d)), 42))
+			for attempt := 0; attempt < 500; attempt++ {
+				k := 1 + rng.IntN(24) // a random statement of the batches
+				killer.arm(k)
+				_, err := db.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 1})
+				killer.arm(0)
 				if err == nil {
 					break // the purge finished before statement k
 				}
@@ -174,6 +208,7 @@ func TestPurgeKilledAndRerunConverges(t *testing.T) {
 			if kills < 20 {
 				t.Fatalf("only %d kill points", kills)
 			}
+			t.Logf("%s: converged after %d killed purges", d, kills)
 			if _, err := db.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 5}); err != nil {
 				t.Fatal(err)
 			}
