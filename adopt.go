@@ -33,6 +33,7 @@ type ddlDialect interface {
 	DropNamedIndex(t *table, name string) []string
 	// TransactionalDDL: a migration can run in one transaction.
 	TransactionalDDL() bool
+	quote(ident string) string
 }
 
 // mysqlAliveColumn is the generated column MySQL/MariaDB unique keys use
@@ -199,10 +200,10 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 				return &SchemaError{Table: t.Name, Column: c, Msg: "no such column for an alive index"}
 			}
 		}
-		if t.aliveIndexed(cols) {
-			continue
-		}
 		name := aliveName(t.Name, cols, "alive")
+		if t.aliveIndexed(cols) || slices.ContainsFunc(up, func(s string) bool { return strings.Contains(s, dd.quote(name)) }) {
+			continue // exists, or converted from an ordinary index above
+		}
 		up = append(up, dd.AliveIndex(t, softCol, name, cols)...)
 		dIdx = append(dd.DropNamedIndex(t, name), dIdx...)
 	}
@@ -248,7 +249,7 @@ func (t *table) aliveIndexed(cols []string) bool {
 		if ix.Declared {
 			continue
 		}
-		if ix.AliveOnly && slices.Equal(ix.Columns, cols) {
+		if ix.AliveOnly && len(ix.Columns) >= len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
 			return true
 		}
 		if ix.softCol && len(ix.Columns) > len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {

@@ -53,3 +53,5 @@ func (d mysqlDialect) DropNamedIndex(t *table, name string) []string {
 }
 
 func (mysqlDialect) TransactionalDDL() bool { return false }
+
+func (d mysqlDialect) quote(ident string) string { return d.Quote(ident) }

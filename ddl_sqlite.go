@@ -234,3 +234,5 @@ func stripUnique(sql string) (string, bool) {
 	b.WriteString(sql[last:])
 	return b.String(), true
 }
+
+func (d sqliteDialect) quote(ident string) string { return d.Quote(ident) }

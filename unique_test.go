@@ -228,3 +228,24 @@ func TestStripUnique(t *testing.T) {
 		}
 	}
 }
+
+func TestAdoptAliveIndexOption(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE items (id {id}, grp {big} NOT NULL, name {text} NULL, deleted_at {ts} NULL)`,
+			`CREATE INDEX items_grp ON items (grp)`)
+		m, err := db.Adopt(ctx, AdoptOptions{AliveIndexes: map[string][][]string{"items": {{"grp"}, {"name"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyMigration(ctx, m, false); err != nil {
+			t.Fatalf("%v\n%s", err, Script(m.Up))
+		}
+		if !strings.Contains(Script(m.Up), "items_name_alive") || strings.Count(Script(m.Up), "items_grp_alive") != 1 {
+			t.Fatalf("up:\n%s", Script(m.Up))
+		}
+		if err := db.ApplyMigration(ctx, m, true); err != nil {
+			t.Fatalf("down: %v\n%s", err, Script(m.Down))
+		}
+	})
+}
