@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -323,16 +325,32 @@ func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error
 }
 
 // table purges t batch by batch and returns the rows removed and the due
-// rows it had to keep (still referenced).
+// rows it had to keep (still referenced). An integer key is walked in key
+// ranges whose width adapts to how many rows the last range held, so a
+// batch needs no query to find its range; other keys take the next
+// BatchSize due keys.
 func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err error) {
 	size := pr.p.BatchSize
 	var lo any // exclusive lower bound of the next key range
+	intKey := integerType(t)
+	var width int64
+	if intKey {
+		first, err := pr.nextDue(ctx, t, nil)
+		if err != nil || first == nil {
+			return 0, 0, err
+		}
+		lo, width = first.(int64)-1, int64(size)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return purged, kept, err
 		}
+		var fixedHi any
+		if intKey {
+			fixedHi = lo.(int64) + width
+		}
 		began := time.Now()
-		n, due, hi, busy, err := pr.batch(ctx, t, lo, size)
+		n, due, hi, busy, err := pr.batch(ctx, t, lo, size, fixedHi)
 		if err != nil {
 			return purged, kept, err
 		}
@@ -349,9 +367,31 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 			return purged, kept, nil
 		}
 		lo = hi
+		if intKey && n == 0 {
+			// An empty range: jump to the next due key.
+			next, err := pr.nextDue(ctx, t, hi)
+			if err != nil {
+				return purged, kept, err
+			}
+			if next == nil {
+				if pr.canBlock(t) {
+					kept, err = pr.due(ctx, t, false)
+				}
+				return purged, kept, err
+			}
+			lo = next.(int64) - 1
+			width = int64(size)
+			continue
+		}
+		if intKey {
+			// Aim the next range at about size rows.
+			width = max(1, min(width*int64(size)/max(n, 1), int64(size)*4))
+		}
 		took := time.Since(began)
 		purged += n
-		kept += due - n
+		if due >= 0 {
+			kept += due - n
+		}
 		pr.done += n
 		pr.res.Counts[t.Name] += n
 		pr.res.Batches++
@@ -361,6 +401,7 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 		switch {
 		case took > pr.p.MaxBatchTime && size > 10:
 			size /= 2
+			width = max(1, width/2)
 		case took < pr.p.MaxBatchTime/4 && size < pr.p.BatchSize:
 			size = min(size*2, pr.p.BatchSize)
 		}
@@ -377,10 +418,63 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 	}
 }
 
+// integerType reports whether t's single key column is an integer.
+func integerType(t *table) bool {
+	c, _ := t.column(t.PK[0])
+	return strings.Contains(strings.ToLower(c.Type), "int")
+}
+
+// canBlock reports whether rows of t can be kept back by referencing rows.
+func (pr *purger) canBlock(t *table) bool {
+	for _, fk := range t.In {
+		c := pr.s.tables[fk.Child]
+		if c != nil && (c.soft() || fk.Schema == Restrict || fk.Schema == NoAction) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextDue returns the lowest key above after (nil: any) of a row of t
+// deleted before the cut-off, or nil.
+func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error) {
+	b := newBuilder(pr.db.dialect, 128)
+	b.WriteString("SELECT MIN(")
+	b.ident(t.PK[0])
+	b.WriteString(") FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE ")
+	b.ident(t.SoftCol)
+	b.WriteString(" IS NOT NULL AND ")
+	b.ident(t.SoftCol)
+	b.WriteString(" < ")
+	b.arg(pr.cutoffs[t.Name])
+	if after != nil {
+		b.WriteString(" AND ")
+		b.ident(t.PK[0])
+		b.WriteString(" > ")
+		b.arg(after)
+	}
+	var v any
+	if err := pr.db.exec().queryRow(ctx, b.String(), b.args, &v); err != nil {
+		return nil, err
+	}
+	switch k := v.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return strconv.ParseInt(string(k), 10, 64)
+	case int64:
+		return k, nil
+	}
+	return nil, fmt.Errorf("softdelete: unexpected key type %T in %s", v, t.Name)
+}
+
 // batch purges one key range of t in one transaction. hi is the range's
 // upper key (nil when nothing is left); busy means another purger holds
 // the lease.
-func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n, due int64, hi any, busy bool, err error) {
+// A non-nil fixedHi gives the range itself (integer keys); due is then -1.
+func (pr *purger) batch(ctx context.Context, t *table, lo any, size int, fixedHi any) (n, due int64, hi any, busy bool, err error) {
 	db := pr.db
 	pk := t.PK[0]
 	err = db.exec().inTx(ctx, func(ex *executor) error {
@@ -408,6 +502,10 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n, due
 				b.arg(lo)
 			}
 		}
+		if fixedHi != nil {
+			hi, due = fixedHi, -1
+			return pr.deleteRange(ctx, ex, t, lo, hi, &n)
+		}
 		// The upper key of the next range of due rows, and how many there are.
 		b := newBuilder(db.dialect, 256)
 		b.WriteString("SELECT MAX(k), COUNT(*) FROM (SELECT ")
@@ -432,72 +530,7 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int) (n, due
 			top = string(bs)
 		}
 		hi = top
-		inRange := func(b *sqlBuilder, alias string) {
-			pr.dueCond(b, t, alias, false)
-			if lo != nil {
-				b.WriteString(" AND ")
-				b.qualified(alias, pk)
-				b.WriteString(" > ")
-				b.arg(lo)
-			}
-			b.WriteString(" AND ")
-			b.qualified(alias, pk)
-			b.WriteString(" <= ")
-			b.arg(hi)
-		}
-		op := &Operation{Kind: OpPurge, Table: t.Name, Key: fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi)}
-		ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
-			if table != t.Name {
-				return nil
-			}
-			return db.streamKeys(ctx, ex, t, inRange, batch, fn)
-		}}
-		if err := db.runBefore(ctx, ev); err != nil {
-			return err
-		}
-		b = newBuilder(db.dialect, 512)
-		if db.dialect.UpdateJoin() && selfReferencing(t) {
-			// MySQL cannot read the DELETE target in a subquery: anti-join
-			// the rows that reference a row of the range instead.
-			b.WriteString("DELETE d0 FROM ")
-			b.ident(t.Name)
-			b.WriteString(" d0")
-			var nulls []string
-			for i, fk := range t.In {
-				if fk.Child != t.Name {
-					continue
-				}
-				a := fmt.Sprintf("s%d", i)
-				b.WriteString(" LEFT JOIN ")
-				b.ident(t.Name)
-				b.WriteString(" " + a + " ON ")
-				joinOn(b, "d0", fk.ParentCols, a, fk.ChildCols)
-				nulls = append(nulls, a)
-			}
-			b.WriteString(" WHERE ")
-			inRange(b, "d0")
-			for _, a := range nulls {
-				b.WriteString(" AND ")
-				b.qualified(a, pk)
-				b.WriteString(" IS NULL")
-			}
-		} else {
-			self := db.dialect.Quote(t.Name)
-			b.WriteString("DELETE FROM ")
-			b.ident(t.Name)
-			b.WriteString(" WHERE ")
-			inRange(b, self)
-		}
-		var err error
-		n, err = ex.execN(ctx, b.String(), b.args...)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		op.Counts = map[string]int64{t.Name: n}
-		return db.recordOp(ctx, ex, op, ev)
+		return pr.deleteRange(ctx, ex, t, lo, hi, &n)
 	})
 	return n, due, hi, busy, err
 }
@@ -507,4 +540,77 @@ func keyOrStart(k any) any {
 		return "start"
 	}
 	return k
+}
+
+// deleteRange deletes the due rows of t in (lo, hi] inside the batch's
+// transaction and logs the batch.
+func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, hi any, n *int64) error {
+	db := pr.db
+	pk := t.PK[0]
+	inRange := func(b *sqlBuilder, alias string) {
+		pr.dueCond(b, t, alias, false)
+		if lo != nil {
+			b.WriteString(" AND ")
+			b.qualified(alias, pk)
+			b.WriteString(" > ")
+			b.arg(lo)
+		}
+		b.WriteString(" AND ")
+		b.qualified(alias, pk)
+		b.WriteString(" <= ")
+		b.arg(hi)
+	}
+	op := &Operation{Kind: OpPurge, Table: t.Name, Key: fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi)}
+	ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
+		if table != t.Name {
+			return nil
+		}
+		return db.streamKeys(ctx, ex, t, inRange, batch, fn)
+	}}
+	if err := db.runBefore(ctx, ev); err != nil {
+		return err
+	}
+	b := newBuilder(db.dialect, 512)
+	if db.dialect.UpdateJoin() && selfReferencing(t) {
+		// MySQL cannot read the DELETE target in a subquery: anti-join
+		// the rows that reference a row of the range instead.
+		b.WriteString("DELETE d0 FROM ")
+		b.ident(t.Name)
+		b.WriteString(" d0")
+		var nulls []string
+		for i, fk := range t.In {
+			if fk.Child != t.Name {
+				continue
+			}
+			a := fmt.Sprintf("s%d", i)
+			b.WriteString(" LEFT JOIN ")
+			b.ident(t.Name)
+			b.WriteString(" " + a + " ON ")
+			joinOn(b, "d0", fk.ParentCols, a, fk.ChildCols)
+			nulls = append(nulls, a)
+		}
+		b.WriteString(" WHERE ")
+		inRange(b, "d0")
+		for _, a := range nulls {
+			b.WriteString(" AND ")
+			b.qualified(a, pk)
+			b.WriteString(" IS NULL")
+		}
+	} else {
+		self := db.dialect.Quote(t.Name)
+		b.WriteString("DELETE FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE ")
+		inRange(b, self)
+	}
+	var err error
+	*n, err = ex.execN(ctx, b.String(), b.args...)
+	if err != nil {
+		return err
+	}
+	if *n == 0 {
+		return nil
+	}
+	op.Counts = map[string]int64{t.Name: *n}
+	return db.recordOp(ctx, ex, op, ev)
 }

@@ -159,7 +159,7 @@ type batchKiller struct {
 func (k *batchKiller) hook(ctx context.Context, q string, args []any) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if strings.Contains(q, "SELECT MAX(k)") {
+	if strings.Contains(q, "SELECT MAX(k)") || strings.Contains(q, "SELECT MIN(") {
 		k.armed = true
 	}
 	if !k.armed || k.failAt == 0 {
@@ -301,6 +301,31 @@ func TestPurgeVetoedByHook(t *testing.T) {
 		}
 		if _, err := db.Purge(ctx, PurgePolicy{}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("purge without a cut-off: %v", err)
+		}
+	})
+}
+
+// Tables with a non-integer key take the next BatchSize due keys per batch.
+func TestPurgeTextKeys(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE tags (slug {text} NOT NULL PRIMARY KEY, deleted_at {ts} NULL)`)
+		var vals []string
+		for i := 0; i < 25; i++ {
+			vals = append(vals, fmt.Sprintf("('t%02d')", i))
+		}
+		exec(t, db, "INSERT INTO tags (slug) VALUES "+strings.Join(vals, ", "))
+		for i := 0; i < 25; i += 2 {
+			if _, err := db.Delete(ctx, "tags", fmt.Sprintf("t%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := db.Purge(ctx, PurgePolicy{Before: time.Now().Add(time.Second), BatchSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Counts["tags"] != 13 || res.Batches != 4 || count(t, db, "SELECT COUNT(*) FROM tags") != 12 {
+			t.Fatalf("purge: %+v", res)
 		}
 	})
 }
