@@ -168,14 +168,7 @@ func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (i
 		b.WriteString(" c0 JOIN ")
 		b.ident(s.t.Name)
 		b.WriteString(" p0 ON ")
-		for i := range fk.ChildCols {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.qualified("p0", fk.ParentCols[i])
-			b.WriteString(" = ")
-			b.qualified("c0", fk.ChildCols[i])
-		}
+		joinOn(b, "p0", fk.ParentCols, "c0", fk.ChildCols)
 		b.WriteString(" SET ")
 		b.qualified("c0", c.SoftCol)
 		b.WriteString(" = ")
@@ -1198,14 +1191,7 @@ func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *fo
 	b.WriteString(" dp JOIN ")
 	b.ident(t.Name)
 	b.WriteString(" r0 ON ")
-	for i := range fk.ChildCols {
-		if i > 0 {
-			b.WriteString(" AND ")
-		}
-		b.qualified("dp", fk.ParentCols[i])
-		b.WriteString(" = ")
-		b.qualified("r0", fk.ChildCols[i])
-	}
+	joinOn(b, "dp", fk.ParentCols, "r0", fk.ChildCols)
 	b.WriteString(" WHERE ")
 	b.qualified("dp", p.SoftCol)
 	b.WriteString(" IS NOT NULL AND ")
@@ -1218,12 +1204,8 @@ func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *fo
 	defer rows.Close()
 	var out [][]any
 	for rows.Next() {
-		key := make([]any, len(p.PK))
-		ptrs := make([]any, len(p.PK))
-		for i := range key {
-			ptrs[i] = &key[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		key, err := scanKey(rows, len(p.PK))
+		if err != nil {
 			return nil, db.translate(err)
 		}
 		out = append(out, key)

@@ -492,21 +492,7 @@ const (
 // rowState reads whether the row with key id is alive, deleted or missing
 // (used on failure paths only).
 func (m *binding) rowState(ctx context.Context, ex *executor, id any) (rowStateKind, error) {
-	b := newBuilder(m.db.dialect, 128)
-	b.WriteString("SELECT CASE WHEN ")
-	b.WriteString(m.soft)
-	b.WriteString(" IS NULL THEN 1 ELSE 2 END FROM ")
-	b.WriteString(m.qname)
-	b.WriteString(" WHERE ")
-	b.WriteString(m.cols[m.pk.Column])
-	b.WriteString(" = ")
-	b.arg(id)
-	var st int
-	err := ex.queryRow(ctx, b.String(), b.args, &st)
-	if err == ErrNotFound {
-		return rowMissing, nil
-	}
-	return rowStateKind(st), err
+	return m.db.rowState(ctx, ex, m.tbl, keyPred(m, id))
 }
 
 // Delete soft-deletes v, and every row that references it under ON DELETE

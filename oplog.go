@@ -121,19 +121,10 @@ func (db *DB) streamKeys(ctx context.Context, ex *executor, t *table, sel pred, 
 	// in the same transaction, which a connection cannot do mid-result.
 	var all [][]any
 	for rows.Next() {
-		key := make([]any, len(t.PK))
-		ptrs := make([]any, len(t.PK))
-		for i := range key {
-			ptrs[i] = &key[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		key, err := scanKey(rows, len(t.PK))
+		if err != nil {
 			rows.Close()
 			return db.translate(err)
-		}
-		for i, k := range key {
-			if bs, ok := k.([]byte); ok {
-				key[i] = string(bs)
-			}
 		}
 		all = append(all, key)
 	}

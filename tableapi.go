@@ -124,24 +124,32 @@ func (db *DB) keyedTable(ctx context.Context, table string, key []any) (*table, 
 
 // keyMissing explains why no alive row had the key.
 func (db *DB) keyMissing(ctx context.Context, t *table, key []any) error {
+	st, err := db.rowState(ctx, db.exec(), t, tableKeyPred(t, key))
+	switch {
+	case err != nil:
+		return err
+	case st == rowDeleted:
+		return ErrDeleted
+	}
+	return ErrNotFound
+}
+
+// rowState reads whether the row of t selected by sel is alive, deleted or
+// missing (failure paths only).
+func (db *DB) rowState(ctx context.Context, ex *executor, t *table, sel pred) (rowStateKind, error) {
 	b := newBuilder(db.dialect, 128)
 	b.WriteString("SELECT CASE WHEN ")
 	b.ident(t.SoftCol)
 	b.WriteString(" IS NULL THEN 1 ELSE 2 END FROM ")
 	b.ident(t.Name)
 	b.WriteString(" WHERE ")
-	tableKeyPred(t, key)(b, "")
+	sel(b, "")
 	var st int
-	err := db.exec().queryRow(ctx, b.String(), b.args, &st)
-	switch {
-	case err == ErrNotFound:
-		return ErrNotFound
-	case err != nil:
-		return err
-	case st == 2:
-		return ErrDeleted
+	err := ex.queryRow(ctx, b.String(), b.args, &st)
+	if err == ErrNotFound {
+		return rowMissing, nil
 	}
-	return ErrNotFound
+	return rowStateKind(st), err
 }
 
 // Alive returns the SQL condition "alias.deleted_at IS NULL" (quoted for
