@@ -43,6 +43,9 @@ type dialect interface {
 	// SkipLocked is the clause for FOR UPDATE SKIP LOCKED ("" if writers are
 	// serialized anyway).
 	SkipLocked() string
+	// WritableCTE: WITH d AS (DELETE ... RETURNING ...) INSERT ... works,
+	// so several changes can be one statement.
+	WritableCTE() bool
 	// InsertIgnore returns the INSERT prefix and suffix that skip a row
 	// whose unique key exists.
 	InsertIgnore() (prefix, suffix string)

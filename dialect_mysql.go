@@ -166,3 +166,5 @@ func (mysqlDialect) OpsTableDDL() []string {
 
 func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + " AS CHAR)" }
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }
+
+func (mysqlDialect) WritableCTE() bool { return false }

@@ -172,3 +172,5 @@ func (postgresDialect) CastWrap(colType string) (string, string) {
 	}
 	return "CAST(", " AS " + colType + ")"
 }
+
+func (postgresDialect) WritableCTE() bool { return true }

@@ -185,3 +185,5 @@ func (sqliteDialect) OpsTableDDL() []string {
 
 func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr + " AS TEXT)" }
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
+
+func (sqliteDialect) WritableCTE() bool { return false }

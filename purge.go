@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -350,7 +351,15 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 			fixedHi = lo.(int64) + width
 		}
 		began := time.Now()
-		n, due, hi, busy, err := pr.batch(ctx, t, lo, size, fixedHi)
+		var n, due int64
+		var hi any
+		var busy bool
+		if fixedHi != nil && pr.oneStatement() {
+			hi, due = fixedHi, -1
+			n, busy, err = pr.statementBatch(ctx, t, lo, hi)
+		} else {
+			n, due, hi, busy, err = pr.batch(ctx, t, lo, size, fixedHi)
+		}
 		if err != nil {
 			return purged, kept, err
 		}
@@ -542,12 +551,10 @@ func keyOrStart(k any) any {
 	return k
 }
 
-// deleteRange deletes the due rows of t in (lo, hi] inside the batch's
-// transaction and logs the batch.
-func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, hi any, n *int64) error {
-	db := pr.db
+// inRange selects the due rows of t with keys in (lo, hi].
+func (pr *purger) inRange(t *table, lo, hi any) pred {
 	pk := t.PK[0]
-	inRange := func(b *sqlBuilder, alias string) {
+	return func(b *sqlBuilder, alias string) {
 		pr.dueCond(b, t, alias, false)
 		if lo != nil {
 			b.WriteString(" AND ")
@@ -560,6 +567,58 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 		b.WriteString(" <= ")
 		b.arg(hi)
 	}
+}
+
+// oneStatement reports whether a batch can be one statement: a writable
+// CTE (PostgreSQL) takes the lease, deletes and logs at once, so the batch
+// is its own transaction without BEGIN and COMMIT round trips. Hooks need
+// the multi-statement path (they run between the steps).
+func (pr *purger) oneStatement() bool {
+	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0
+}
+
+// statementBatch purges the due rows of t in (lo, hi] with one statement:
+// lease row lock (SKIP LOCKED), DELETE and operations-log row.
+func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi any) (n int64, busy bool, err error) {
+	db := pr.db
+	self := db.dialect.Quote(t.Name)
+	at := db.timestamp()
+	prefix, _ := json.Marshal(t.Name)
+	b := newBuilder(db.dialect, 768)
+	b.WriteString("WITH l AS (SELECT name FROM softdelete_purge_lease WHERE name = ")
+	b.arg(t.Name)
+	b.WriteString(db.dialect.SkipLocked())
+	b.WriteString("), d AS (DELETE FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE EXISTS (SELECT 1 FROM l) AND ")
+	pr.inRange(t, lo, hi)(b, self)
+	b.WriteString(" RETURNING 1), c AS (SELECT COUNT(*) AS n FROM d), o AS (")
+	b.WriteString("INSERT INTO softdelete_operations (kind, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome) SELECT ")
+	b.arg(OpPurge)
+	b.WriteString(", ")
+	b.arg(t.Name)
+	b.WriteString(", ")
+	b.arg(fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi))
+	b.WriteString(", ")
+	b.arg(ctxString(ctx, actorKey))
+	b.WriteString(", ")
+	b.arg(ctxString(ctx, reasonKey))
+	b.WriteString(", CAST(")
+	b.arg(at)
+	b.WriteString(" AS TIMESTAMPTZ), c.n, ")
+	b.arg("{" + string(prefix) + ":")
+	b.WriteString(" || c.n || '}', 'done' FROM c WHERE c.n > 0 RETURNING id) SELECT (SELECT COUNT(*) FROM l), c.n FROM c")
+	var leased int64
+	err = db.exec().queryRow(ctx, b.String(), b.args, &leased, &n)
+	return n, leased == 0, err
+}
+
+// deleteRange deletes the due rows of t in (lo, hi] inside the batch's
+// transaction and logs the batch.
+func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, hi any, n *int64) error {
+	db := pr.db
+	pk := t.PK[0]
+	inRange := pr.inRange(t, lo, hi)
 	op := &Operation{Kind: OpPurge, Table: t.Name, Key: fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi)}
 	ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
 		if table != t.Name {

@@ -190,7 +190,7 @@ func TestPurgeKilledAndRerunConverges(t *testing.T) {
 			kills := 0
 			rng := rand.New(rand.NewPCG(uint64(len(d)), 42))
 			for attempt := 0; attempt < 500; attempt++ {
-				k := 1 + rng.IntN(24) // a random statement of the batches
+				k := 1 + rng.IntN(14) // a random statement of the batches
 				killer.arm(k)
 				_, err := db.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 1})
 				killer.arm(0)
