@@ -510,3 +510,52 @@ func TestCustomStruct(t *testing.T) {
 		})
 	}
 }
+
+// Inside the caller's transaction a failed operation leaves nothing
+// behind, and failure diagnostics read through that transaction (on
+// sqlite::memory: there is only one connection).
+func TestFailuresInsideCallerTx(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			var db *DB
+			if d == "sqlite" {
+				db = must[*DB](t)(Open("sqlite::memory:"))
+				t.Cleanup(func() { db.Close() })
+			} else {
+				db = openTest(t, d)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			shop(t, db)
+			orders, err := NewManager[Order](db, "orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Delete(ctx, "customers", 2); err != nil {
+				t.Fatal(err)
+			}
+			exec(t, db, "INSERT INTO invoices (id, customer_id) VALUES (1, 1)")
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if err := orders.WithTx(tx).Create(ctx, &Order{ID: 99, CustomerID: 2}); !errors.Is(err, ErrParentDeleted) {
+				t.Fatalf("create under a deleted parent in a tx: %v", err)
+			}
+			before := stateQ(t, tx, "customers", "orders", "items")
+			// Restricted by the invoice: the cascade had already hidden orders
+			// and items when the check failed; the savepoint takes them back.
+			if _, err := db.DeleteTx(ctx, tx, "customers", 1); !errors.Is(err, ErrRestricted) {
+				t.Fatalf("restricted delete in a tx: %v", err)
+			}
+			if got := stateQ(t, tx, "customers", "orders", "items"); got != before {
+				t.Fatalf("failed delete left changes in the caller's transaction:\n%s\nwant\n%s", got, before)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatalf("transaction unusable after a failed operation: %v", err)
+			}
+		})
+	}
+}

@@ -38,7 +38,8 @@ type DB struct {
 	hooksMu sync.RWMutex
 	hooks   []*Hooks
 
-	lastStamp atomic.Int64 // last operation stamp handed out, µs since epoch
+	lastStamp  atomic.Int64 // last operation stamp handed out, µs since epoch
+	savepoints atomic.Int64 // names savepoints in callers' transactions
 }
 
 // Option configures a DB.

@@ -1319,8 +1319,15 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 	var rootSel pred
 	if root != nil {
 		// While the roots still carry the stamp, the caller's condition
-		// selects exactly them (even one that reads deleted_at).
+		// selects exactly them (even one that reads deleted_at). Once they
+		// are restored it may no longer hold: the levels that continue
+		// top-down then take every restored root (rows with this stamp
+		// under another alive parent were restored with it already).
 		rootSel = func(b *sqlBuilder, alias string) {
+			if !w.pending {
+				b.WriteString("1=1")
+				return
+			}
 			b.WriteString("(")
 			root(b, alias)
 			b.WriteString(")")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -113,7 +114,20 @@ func (ex *executor) queryInt64(ctx context.Context, query string, args ...any) (
 // otherwise.
 func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err error) {
 	if ex.tx != nil {
-		return fn(ex)
+		// Inside the caller's transaction: a savepoint keeps a failed
+		// operation from leaving half its changes there.
+		name := "softdelete_sp" + strconv.FormatInt(ex.db.savepoints.Add(1), 10)
+		if _, err := ex.exec(ctx, "SAVEPOINT "+name); err != nil {
+			return err
+		}
+		if err := fn(ex); err != nil {
+			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
+			}
+			return err
+		}
+		_, err := ex.exec(ctx, "RELEASE SAVEPOINT "+name)
+		return err
 	}
 	db, ok := ex.q.(*sql.DB)
 	if !ok {

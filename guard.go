@@ -95,7 +95,7 @@ func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) 
 }
 
 // parentError finds which parent of v is soft-deleted.
-func (m *binding) parentError(ctx context.Context, base unsafe.Pointer) error {
+func (m *binding) parentError(ctx context.Context, ex *executor, base unsafe.Pointer) error {
 	fks, vals := m.guardFKs(base)
 	s, _ := m.db.loadSchema(ctx)
 	for i, fk := range fks {
@@ -113,7 +113,7 @@ func (m *binding) parentError(ctx context.Context, base unsafe.Pointer) error {
 		b.ident(p.SoftCol)
 		b.WriteString(" IS NOT NULL")
 		var one int
-		err := m.db.exec().queryRow(ctx, b.String(), b.args, &one)
+		err := ex.queryRow(ctx, b.String(), b.args, &one)
 		if err == nil {
 			return &ParentDeletedError{Table: m.name, Columns: fk.ChildCols, ParentTable: p.Name}
 		}
@@ -130,7 +130,7 @@ func (m *binding) parentError(ctx context.Context, base unsafe.Pointer) error {
 
 // conflict completes a unique-violation error with the key and the live
 // row that holds the value.
-func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) error {
+func (m *binding) conflict(ctx context.Context, ex *executor, err error, base unsafe.Pointer) error {
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.Table != "" {
 		return err
@@ -173,7 +173,7 @@ func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) 
 		b.WriteString(" <> ")
 		b.arg(m.pk.value(base))
 		var live any
-		if qerr := m.db.exec().queryRow(ctx, b.String(), b.args, &live); qerr == nil {
+		if qerr := ex.queryRow(ctx, b.String(), b.args, &live); qerr == nil {
 			if bs, isBytes := live.([]byte); isBytes {
 				live = string(bs)
 			}
@@ -183,7 +183,7 @@ func (m *binding) conflict(ctx context.Context, err error, base unsafe.Pointer) 
 		}
 	}
 	if id := m.pk.value(base); !m.pk.isZero(base) {
-		if st, err := m.rowState(ctx, m.db.exec(), id); err == nil && st != rowMissing {
+		if st, err := m.rowState(ctx, ex, id); err == nil && st != rowMissing {
 			ce.Columns = []string{m.pk.Column}
 			ce.LiveKey = []any{id}
 		}

@@ -372,10 +372,10 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 		var id int64
 		err := m.ex.queryRow(ctx, b.String(), b.args, &id)
 		if err == ErrNotFound && guard {
-			return m.parentError(ctx, base)
+			return m.parentError(ctx, m.ex, base)
 		}
 		if err != nil {
-			return m.conflict(ctx, err, base)
+			return m.conflict(ctx, m.ex, err, base)
 		}
 		if err := m.pk.setInt(base, id); err != nil {
 			return err
@@ -383,10 +383,10 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 	} else {
 		res, err := m.ex.exec(ctx, b.String(), b.args...)
 		if err != nil {
-			return m.conflict(ctx, err, base)
+			return m.conflict(ctx, m.ex, err, base)
 		}
 		if n, _ := res.RowsAffected(); n == 0 && guard {
-			return m.parentError(ctx, base)
+			return m.parentError(ctx, m.ex, base)
 		}
 		if autoPK {
 			id, err := res.LastInsertId()
@@ -458,7 +458,7 @@ func (m *Manager[T]) Save(ctx context.Context, v *T) error {
 	guard := m.parentGuard(b, base, " AND ")
 	affected, err := m.ex.execN(ctx, b.String(), b.args...)
 	if err != nil {
-		return m.conflict(ctx, err, base)
+		return m.conflict(ctx, m.ex, err, base)
 	}
 	if affected == 0 {
 		state, err := m.rowState(ctx, m.ex, m.pk.value(base))
@@ -471,7 +471,7 @@ func (m *Manager[T]) Save(ctx context.Context, v *T) error {
 		case state == rowDeleted:
 			return ErrDeleted
 		case guard:
-			return m.parentError(ctx, base)
+			return m.parentError(ctx, m.ex, base)
 		}
 		return ErrNotFound
 	}
@@ -514,7 +514,7 @@ func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
 		return err
 	}
 	if op.Counts[m.name] == 0 {
-		return m.missing(ctx, id, ErrDeleted)
+		return m.missing(ctx, m.ex, id, ErrDeleted)
 	}
 	if m.del != nil {
 		m.del.setTime(base, *op.Stamp)
@@ -523,8 +523,8 @@ func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
 }
 
 // missing explains why a statement keyed by id matched nothing.
-func (m *binding) missing(ctx context.Context, id any, ifDeleted error) error {
-	state, err := m.rowState(ctx, m.db.exec(), id)
+func (m *binding) missing(ctx context.Context, ex *executor, id any, ifDeleted error) error {
+	state, err := m.rowState(ctx, ex, id)
 	if err != nil {
 		return err
 	}

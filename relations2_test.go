@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRelationRuleOverride(t *testing.T) {
@@ -256,5 +257,36 @@ func TestCreateRacingParentDelete(t *testing.T) {
 		if dangling != 0 {
 			t.Fatalf("%d live orders point at deleted customers", dangling)
 		}
+	})
+}
+
+type Category struct {
+	ID        int64
+	ParentID  *int64
+	Name      string
+	DeletedAt *time.Time
+}
+
+// A bulk restore whose condition reads deleted_at still brings back the
+// whole tree (the levels below a self-reference continue after the roots).
+func TestBulkRestoreByDeletedAt(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE categories (id {id}, parent_id {big} NULL, name {text} NOT NULL, deleted_at {ts} NULL,
+		  FOREIGN KEY (parent_id) REFERENCES categories (id) ON DELETE CASCADE)`)
+		exec(t, db, "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'a'), (2, 1, 'b'), (3, 2, 'c'), (4, NULL, 'd')")
+		cats, err := NewManager[Category](db, "categories")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now().Add(-time.Second)
+		if _, err := db.Delete(ctx, "categories", 1); err != nil {
+			t.Fatal(err)
+		}
+		n, err := cats.OnlyDeleted().Where("deleted_at >= ? AND parent_id IS NULL", t0).Restore(ctx)
+		if err != nil || n != 3 { // the root and the two rows below it, all in this table
+			t.Fatalf("bulk restore: %d %v", n, err)
+		}
+		wantState(t, db, `categories alive=[1 2 3 4] deleted=[]`)
 	})
 }

@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"database/sql"
 	"context"
 	"errors"
 	"fmt"
@@ -59,9 +60,19 @@ func shop(t *testing.T, db *DB) {
 // state lists, per table, the alive ids and the deleted ids.
 func state(t testing.TB, db *DB, tables ...string) string {
 	t.Helper()
+	return stateQ(t, db.SQL(), tables...)
+}
+
+type queryer interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
+// stateQ is state read through any queryer (a pool or a transaction).
+func stateQ(t testing.TB, db queryer, tables ...string) string {
+	t.Helper()
 	var b strings.Builder
 	for _, tbl := range tables {
-		rows, err := db.SQL().Query(fmt.Sprintf("SELECT id, CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM %s ORDER BY id", tbl))
+		rows, err := db.Query(fmt.Sprintf("SELECT id, CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM %s ORDER BY id", tbl))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,6 +114,32 @@ var exprKeywords = map[string]bool{
 	"escape": true, "as": true, "distinct": true, "from": true,
 }
 
+// exprFunctions are the functions a Where expression may call: common,
+// side-effect-free scalar functions of the three databases.
+var exprFunctions = map[string]bool{
+	"lower": true, "upper": true, "length": true, "char_length": true, "coalesce": true, "nullif": true,
+	"abs": true, "round": true, "floor": true, "ceil": true, "ceiling": true, "trim": true, "ltrim": true,
+	"rtrim": true, "substr": true, "substring": true, "replace": true, "concat": true, "ifnull": true,
+	"greatest": true, "least": true, "cast": true, "date": true, "extract": true, "date_trunc": true,
+	"julianday": true, "strftime": true, "unixepoch": true, "year": true, "month": true, "day": true,
+}
+
+// castTypes are the type names CAST(x AS type) may name.
+var castTypes = map[string]bool{
+	"text": true, "char": true, "varchar": true, "integer": true, "int": true, "bigint": true, "smallint": true,
+	"signed": true, "unsigned": true, "real": true, "float": true, "double": true, "numeric": true,
+	"decimal": true, "date": true, "datetime": true, "timestamp": true, "timestamptz": true, "boolean": true,
+}
+
+func allowedFunctions() string {
+	names := make([]string, 0, len(exprFunctions))
+	for n := range exprFunctions {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return strings.Join(names, ", ")
+}
+
 // parseExpr tokenizes a Where expression, checks every identifier against
 // the table's columns (quoting them), allows function calls, literals and
 // ? placeholders, and refuses statement separators and comments. It is a
@@ -121,6 +147,11 @@ var exprKeywords = map[string]bool{
 // arguments.
 func parseExpr(s string, tbl string, cols map[string]string) (*expr, error) {
 	e := &expr{}
+	if strings.ContainsAny(s, "\\\x00") {
+		// MySQL reads \' inside a literal as an escaped quote: a literal
+		// this tokenizer ends could go on for the server. Refuse them.
+		return nil, invalidf("backslashes are not allowed in a Where expression (pass values as ? arguments): %q", s)
+	}
 	var cur strings.Builder
 	afterAs := false
 	i := 0
@@ -186,6 +217,9 @@ func parseExpr(s string, tbl string, cols map[string]string) (*expr, error) {
 			}
 			switch {
 			case afterAs:
+				if !castTypes[lower] {
+					return nil, invalidf("unknown type %q after AS in %q", word, s)
+				}
 				cur.WriteString(word) // a type name in CAST(x AS type)
 				afterAs = false
 			case cols[word] != "":
@@ -195,6 +229,9 @@ func parseExpr(s string, tbl string, cols map[string]string) (*expr, error) {
 				cur.WriteString(word)
 				afterAs = lower == "as"
 			case k < len(s) && s[k] == '(':
+				if !exprFunctions[lower] {
+					return nil, invalidf("function %q is not allowed in a Where expression (allowed: %s)", word, allowedFunctions())
+				}
 				cur.WriteString(word) // function call
 			default:
 				return nil, unknownColumn(word, tbl, cols, s)
@@ -202,8 +239,17 @@ func parseExpr(s string, tbl string, cols map[string]string) (*expr, error) {
 			i = j
 		case c >= '0' && c <= '9':
 			j := i
-			for j < len(s) && (isIdentChar(s[j]) || s[j] == '.') {
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
 				j++
+			}
+			if j < len(s) && (s[j] == 'e' || s[j] == 'E') && j+1 < len(s) && (s[j+1] >= '0' && s[j+1] <= '9' || s[j+1] == '-' || s[j+1] == '+') {
+				j += 2
+				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+					j++
+				}
+			}
+			if j < len(s) && isIdentChar(s[j]) {
+				return nil, invalidf("malformed number %q in %q", s[i:j+1], s)
 			}
 			cur.WriteString(s[i:j])
 			i = j

@@ -32,7 +32,7 @@ func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any,
 		return nil, err
 	}
 	if op.Counts[t.Name] == 0 {
-		return nil, db.keyMissing(ctx, t, key)
+		return nil, db.keyMissing(ctx, ex, t, key)
 	}
 	return op, nil
 }
@@ -92,7 +92,7 @@ func (db *DB) plan(ctx context.Context, ex *executor, t *table, root pred, key [
 		return nil, err
 	}
 	if key != nil && op.Counts[t.Name] == 0 {
-		return nil, db.keyMissing(ctx, t, key)
+		return nil, db.keyMissing(ctx, ex, t, key)
 	}
 	return &DeletePlan{Table: t.Name, Counts: op.Counts, Nulled: op.Nulled}, nil
 }
@@ -123,8 +123,8 @@ func (db *DB) keyedTable(ctx context.Context, table string, key []any) (*table, 
 }
 
 // keyMissing explains why no alive row had the key.
-func (db *DB) keyMissing(ctx context.Context, t *table, key []any) error {
-	st, err := db.rowState(ctx, db.exec(), t, tableKeyPred(t, key))
+func (db *DB) keyMissing(ctx context.Context, ex *executor, t *table, key []any) error {
+	st, err := db.rowState(ctx, ex, t, tableKeyPred(t, key))
 	switch {
 	case err != nil:
 		return err
