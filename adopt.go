@@ -147,6 +147,16 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 		if ix.AliveOnly && !ix.Declared {
 			continue
 		}
+		if by := t.referencedBy(ix); by != "" && !ix.Declared {
+			m.Notes = append(m.Notes, fmt.Sprintf("%s(%s) is the target of a foreign key of %s and stays as it is: a key limited to alive rows cannot be one",
+				t.Name, strings.Join(ix.Columns, ","), by))
+			continue
+		}
+		if db.Dialect() == "mysql" && t.fkIndex(ix) && !ix.Declared {
+			m.Notes = append(m.Notes, fmt.Sprintf("%s(%s) is the index MySQL uses for a foreign key, which cannot be dropped on its own: convert it by hand in one statement (ALTER TABLE … DROP INDEX %s, ADD UNIQUE KEY …(%s, %s))",
+				t.Name, strings.Join(ix.Columns, ","), ix.Name, strings.Join(ix.Columns, ", "), mysqlAliveColumn))
+			continue
+		}
 		if ix.Declared {
 			dups, err := db.aliveDuplicates(ctx, t, softCol, ix.Columns)
 			if err != nil {
@@ -213,7 +223,7 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 	}
 	if rb, ok := dd.(interface {
 		rebuildUniques(t *table, up, down []string) ([]string, []string, bool)
-	}); ok && len(up) > 0 {
+	}); ok && len(up) > 0 && db.rebuildable(ctx, t, m) {
 		var did bool
 		up, down, did = rb.rebuildUniques(t, up, down)
 		m.rebuild = m.rebuild || did
@@ -221,6 +231,37 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 	m.Up = append(m.Up, up...)
 	m.Down = append(down, m.Down...)
 	return nil
+}
+
+// referencedBy names a table whose foreign key targets the key ix.
+func (t *table) referencedBy(ix *index) string {
+	for _, fk := range t.In {
+		if slices.Equal(fk.ParentCols, ix.Columns) {
+			return fk.Child
+		}
+	}
+	return ""
+}
+
+// rebuildable reports whether a SQLite table can be rebuilt (to drop
+// inline UNIQUE constraints) without losing anything; if not it says why
+// in the migration's notes.
+func (db *DB) rebuildable(ctx context.Context, t *table, m *Migration) bool {
+	for _, c := range t.Columns {
+		if c.Generated {
+			m.Notes = append(m.Notes, t.Name+" has generated columns: its inline UNIQUE constraints are left as they are (convert them by hand)")
+			return false
+		}
+	}
+	b := newBuilder(db.dialect, 96)
+	b.WriteString("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ")
+	b.arg(t.Name)
+	n, err := db.exec().queryInt64(ctx, b.String(), b.args...)
+	if err != nil || n > 0 {
+		m.Notes = append(m.Notes, t.Name+" has triggers, which a rebuild would drop: its inline UNIQUE constraints are left as they are (convert them by hand)")
+		return false
+	}
+	return true
 }
 
 // covered reports whether some index starts with cols.
@@ -349,9 +390,15 @@ func (db *DB) applyWithoutFKs(ctx context.Context, stmts []string) error {
 		return db.translate(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return err
+	// Foreign keys off: DROP TABLE would otherwise run the children's ON
+	// DELETE actions. legacy_alter_table on: the final RENAME then does not
+	// re-check views that name the table while it is being replaced.
+	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA legacy_alter_table = ON"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return err
+		}
 	}
+	defer conn.ExecContext(context.Background(), "PRAGMA legacy_alter_table = OFF")
 	defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {

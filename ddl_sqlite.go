@@ -4,9 +4,10 @@ import "strings"
 
 // DDL for adopt on SQLite: partial indexes, transactional DDL. A UNIQUE
 // constraint written inside CREATE TABLE cannot be dropped, so such tables
-// are rebuilt (rename, create without the constraint, copy, drop), with
-// legacy_alter_table on so that other tables' foreign keys keep naming
-// the table, not its temporary name.
+// are rebuilt (create a copy without the constraint, copy the rows, drop,
+// rename), with foreign keys off and legacy_alter_table on (see
+// applyWithoutFKs); tables with triggers or generated columns are left
+// alone.
 
 func (d sqliteDialect) AddSoftColumn(t *table, col string) []string {
 	return []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD COLUMN " + d.Quote(col) + " DATETIME"}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,7 +130,11 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 		pr.total += n
 		if p.DryRun {
 			res.Counts[t.Name] = n
-			if b, err := pr.due(ctx, t, true); err == nil && b < n {
+			b, err := pr.due(ctx, t, true)
+			if err != nil {
+				return nil, err
+			}
+			if b < n {
 				res.Blocked[t.Name] = n - b
 				res.Counts[t.Name] = b
 			}
@@ -270,6 +276,12 @@ func (pr *purger) cursorCol() string {
 // dryRun, rows that children-first purging would remove do not count as
 // staying.
 func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, dryRun bool) {
+	pr.dueCondFor(b, t, alias, dryRun, false)
+}
+
+// dueCondFor is dueCond; inMySQLDelete leaves out the self-reference
+// check, which the MySQL DELETE does with an anti-join instead.
+func (pr *purger) dueCondFor(b *sqlBuilder, t *table, alias string, dryRun, inMySQLDelete bool) {
 	b.qualified(alias, t.SoftCol)
 	b.WriteString(" IS NOT NULL AND ")
 	b.qualified(alias, t.SoftCol)
@@ -283,8 +295,8 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, dryRun bool) {
 		if !c.soft() && (fk.Schema == Cascade || fk.Schema == SetNull || fk.Schema == SetDefault) {
 			continue // the database applies the rule on purge
 		}
-		if fk.Child == t.Name && pr.db.dialect.UpdateJoin() {
-			continue // MySQL: handled by the anti-join in the DELETE
+		if fk.Child == t.Name && inMySQLDelete {
+			continue // handled by the anti-join in the DELETE
 		}
 		inner := b.alias()
 		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM ")
@@ -333,14 +345,18 @@ func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error
 func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err error) {
 	size := pr.p.BatchSize
 	var lo any // exclusive lower bound of the next key range
-	intKey := integerType(t)
+	intKey, keyMax := pr.integerKey(t)
 	var width int64
 	if intKey {
 		first, err := pr.nextDue(ctx, t, nil)
 		if err != nil || first == nil {
 			return 0, 0, err
 		}
-		lo, width = first.(int64)-1, int64(size)
+		if first.(int64) == math.MinInt64 {
+			intKey = false // no exclusive bound below it: take the general path
+		} else {
+			lo, width = first.(int64)-1, int64(size)
+		}
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -348,7 +364,15 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 		}
 		var fixedHi any
 		if intKey {
-			fixedHi = lo.(int64) + width
+			l := lo.(int64)
+			if l >= keyMax {
+				break // the whole key space is done
+			}
+			h := keyMax // saturate instead of overflowing
+			if l <= keyMax-width {
+				h = l + width
+			}
+			fixedHi = h
 		}
 		began := time.Now()
 		var n, due int64
@@ -364,7 +388,11 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 			return purged, kept, err
 		}
 		if busy {
-			// Another purger holds this table's lease: take turns.
+			// Another purger holds this table's lease, or the lease row is
+			// gone: put it back (a no-op if it exists) and take turns.
+			if err := pr.leases(ctx, []*table{t}); err != nil {
+				return purged, kept, err
+			}
 			select {
 			case <-ctx.Done():
 				return purged, kept, ctx.Err()
@@ -388,7 +416,7 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 				}
 				return purged, kept, err
 			}
-			lo = next.(int64) - 1
+			lo = next.(int64) - 1 // next > hi >= MinInt64, so no overflow
 			width = int64(size)
 			continue
 		}
@@ -425,13 +453,34 @@ func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err 
 				Batches: pr.res.Batches, LastBatch: took, LongestBatch: pr.res.LongestBatch})
 		}
 	}
+	// The key space ended at its largest value.
+	if pr.canBlock(t) {
+		kept, err = pr.due(ctx, t, false)
+	}
+	return purged, kept, err
 }
 
-// integerType reports whether t's single key column is an integer.
-func integerType(t *table) bool {
+// integerKey reports whether t's single key column is an integer, and
+// the largest value a bound for it may take (PostgreSQL checks bound
+// parameters against the column's own type).
+func (pr *purger) integerKey(t *table) (bool, int64) {
 	c, _ := t.column(t.PK[0])
-	return strings.Contains(strings.ToLower(c.Type), "int")
+	typ := strings.ToLower(strings.TrimSpace(c.Type))
+	if !intTypeRE.MatchString(typ) {
+		return false, 0
+	}
+	if pr.db.Dialect() == "postgres" {
+		switch {
+		case strings.HasPrefix(typ, "smallint"):
+			return true, math.MaxInt16
+		case strings.HasPrefix(typ, "integer"), typ == "int", typ == "int4", typ == "serial":
+			return true, math.MaxInt32
+		}
+	}
+	return true, math.MaxInt64
 }
+
+var intTypeRE = regexp.MustCompile(`^(tiny|small|medium|big)?int(eger|2|4|8)?\b|^(small|big)?serial\b`)
 
 // canBlock reports whether rows of t can be kept back by referencing rows.
 func (pr *purger) canBlock(t *table) bool {
@@ -554,8 +603,9 @@ func keyOrStart(k any) any {
 // inRange selects the due rows of t with keys in (lo, hi].
 func (pr *purger) inRange(t *table, lo, hi any) pred {
 	pk := t.PK[0]
+	antiJoin := pr.db.dialect.UpdateJoin() && selfReferencing(t)
 	return func(b *sqlBuilder, alias string) {
-		pr.dueCond(b, t, alias, false)
+		pr.dueCondFor(b, t, alias, false, antiJoin && alias == "d0")
 		if lo != nil {
 			b.WriteString(" AND ")
 			b.qualified(alias, pk)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -326,6 +327,38 @@ func TestPurgeTextKeys(t *testing.T) {
 		}
 		if res.Counts["tags"] != 13 || res.Batches != 4 || count(t, db, "SELECT COUNT(*) FROM tags") != 12 {
 			t.Fatalf("purge: %+v", res)
+		}
+	})
+}
+
+// Keys at the ends of the integer range, and a lease row deleted by hand.
+func TestPurgeKeyExtremesAndMissingLease(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE big (id {big} NOT NULL PRIMARY KEY, deleted_at {ts} NULL)`)
+		exec(t, db, "INSERT INTO big (id) VALUES (-9223372036854775808), (-5), (0), (7), (9223372036854775806), (9223372036854775807)")
+		for _, id := range []int64{math.MinInt64, -5, 7, math.MaxInt64 - 1, math.MaxInt64} {
+			if _, err := db.Delete(ctx, "big", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Purge(ctx, PurgePolicy{Before: time.Now().Add(time.Second), BatchSize: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM big"); n != 1 {
+			t.Fatalf("%d rows left, want 1 (id 0)", n)
+		}
+		if db.Dialect() != "sqlite" {
+			exec(t, db, "DELETE FROM softdelete_purge_lease")
+		}
+		exec(t, db, "INSERT INTO big (id) VALUES (1)")
+		if _, err := db.Delete(ctx, "big", 1); err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := db.Purge(cctx, PurgePolicy{Before: time.Now().Add(time.Second)}); err != nil {
+			t.Fatalf("purge after the lease row was deleted: %v", err)
 		}
 	})
 }

@@ -249,3 +249,35 @@ func TestAdoptAliveIndexOption(t *testing.T) {
 		}
 	})
 }
+
+func TestAdoptEdgeCases(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db,
+			`CREATE TABLE codes (id {id}, code {text} NOT NULL, deleted_at {ts} NULL, UNIQUE (code))`,
+			`CREATE TABLE uses (id {id}, code {text} NOT NULL, deleted_at {ts} NULL, FOREIGN KEY (code) REFERENCES codes (code))`,
+			`CREATE TABLE tags (id {id}, name {text} NOT NULL UNIQUE, deleted_at {ts} NULL)`,
+			`CREATE VIEW tag_names AS SELECT name FROM tags`)
+		before := fingerprint(t, db)
+		m, err := db.Adopt(ctx, AdoptOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(m.Notes, "\n"), "target of a foreign key of uses") {
+			t.Fatalf("notes: %v", m.Notes)
+		}
+		if err := db.ApplyMigration(ctx, m, false); err != nil {
+			t.Fatalf("up: %v\n%s", err, Script(m.Up))
+		}
+		var n int
+		if err := db.SQL().QueryRow("SELECT COUNT(*) FROM tag_names").Scan(&n); err != nil {
+			t.Fatalf("view after adopt: %v", err)
+		}
+		if err := db.ApplyMigration(ctx, m, true); err != nil {
+			t.Fatalf("down: %v\n%s", err, Script(m.Down))
+		}
+		if after := fingerprint(t, db); after != before {
+			t.Fatalf("down did not restore the schema:\n%s\nwant\n%s", after, before)
+		}
+	})
+}
