@@ -338,6 +338,37 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 	return nil
 }
 
+// recordNulled writes "INSERT INTO softdelete_nulled (...) SELECT <stamp>,
+// child, fk, key, old value FROM": the bookkeeping that lets a restore put
+// a cleared reference back. alias names the child table in the FROM that
+// the caller writes next.
+func recordNulled(b *sqlBuilder, stamp func(), alias string, c *table, fk *foreignKey) {
+	d := b.d
+	b.WriteString("INSERT INTO softdelete_nulled (stamp, child_table, fk_name, row_key, old_values) SELECT ")
+	stamp()
+	b.WriteString(", ")
+	b.arg(c.Name)
+	b.WriteString(", ")
+	b.arg(fk.Name)
+	b.WriteString(", ")
+	b.WriteString(d.CastText(alias + "." + d.Quote(c.PK[0])))
+	b.WriteString(", ")
+	b.WriteString(d.CastText(alias + "." + d.Quote(fk.ChildCols[0])))
+	b.WriteString(" FROM ")
+}
+
+// clearStamp restores the rows of t selected by sel (deleted_at = NULL).
+func (db *DB) clearStamp(ctx context.Context, ex *executor, t *table, sel pred) (int64, error) {
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("UPDATE ")
+	b.ident(t.Name)
+	b.WriteString(" SET ")
+	b.ident(t.SoftCol)
+	b.WriteString(" = NULL WHERE ")
+	sel(b, "")
+	return ex.execN(ctx, b.String(), b.args...)
+}
+
 // detachable reports whether fk is a SET NULL / SET DEFAULT reference that
 // a restore clears (rather than refuses) when its parent is deleted.
 func detachable(fk *foreignKey, c *table) bool {
@@ -361,17 +392,7 @@ func (w *walk) detach(ctx context.Context, c *table, sel pred, busy map[string]b
 			w.otherStamp(b, q, p.SoftCol)
 		}
 		b := newBuilder(d, 512)
-		b.WriteString("INSERT INTO softdelete_nulled (stamp, child_table, fk_name, row_key, old_values) SELECT ")
-		b.qualified("q0", p.SoftCol)
-		b.WriteString(", ")
-		b.arg(c.Name)
-		b.WriteString(", ")
-		b.arg(fk.Name)
-		b.WriteString(", ")
-		b.WriteString(d.CastText("c0." + d.Quote(c.PK[0])))
-		b.WriteString(", ")
-		b.WriteString(d.CastText("c0." + d.Quote(col)))
-		b.WriteString(" FROM ")
+		recordNulled(b, func() { b.qualified("q0", p.SoftCol) }, "c0", c, fk)
 		b.ident(c.Name)
 		b.WriteString(" c0 JOIN ")
 		b.ident(p.Name)
@@ -778,17 +799,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	col := fk.ChildCols[0]
 	if !w.restore {
 		b := newBuilder(d, 256)
-		b.WriteString("INSERT INTO softdelete_nulled (stamp, child_table, fk_name, row_key, old_values) SELECT ")
-		b.arg(w.stamp)
-		b.WriteString(", ")
-		b.arg(c.Name)
-		b.WriteString(", ")
-		b.arg(fk.Name)
-		b.WriteString(", ")
-		b.WriteString(d.CastText("n0." + d.Quote(c.PK[0])))
-		b.WriteString(", ")
-		b.WriteString(d.CastText("n0." + d.Quote(col)))
-		b.WriteString(" FROM ")
+		recordNulled(b, func() { b.arg(w.stamp) }, "n0", c, fk)
 		b.ident(c.Name)
 		b.WriteString(" n0 WHERE ")
 		b.qualified("n0", c.SoftCol)
@@ -1153,14 +1164,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	n, err := w.runRestore(ctx, step{t: t, sel: kp, tables: map[string]bool{}}, func() (int64, error) {
-		b := newBuilder(db.dialect, 128)
-		b.WriteString("UPDATE ")
-		b.ident(t.Name)
-		b.WriteString(" SET ")
-		b.ident(t.SoftCol)
-		b.WriteString(" = NULL WHERE ")
-		rootSel(b, "")
-		n, err := ex.execN(ctx, b.String(), b.args...)
+		n, err := db.clearStamp(ctx, ex, t, rootSel)
 		w.counts[t.Name] = n
 		return n, err
 	})
@@ -1334,14 +1338,7 @@ func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *tabl
 		}
 	}
 	if _, err := w.runRestore(ctx, step{t: t, sel: rootSel, tables: map[string]bool{}}, func() (int64, error) {
-		b := newBuilder(db.dialect, 256)
-		b.WriteString("UPDATE ")
-		b.ident(t.Name)
-		b.WriteString(" SET ")
-		b.ident(t.SoftCol)
-		b.WriteString(" = NULL WHERE ")
-		sel(b, "")
-		n, err := ex.execN(ctx, b.String(), b.args...)
+		n, err := db.clearStamp(ctx, ex, t, sel)
 		w.counts[t.Name] = n
 		return n, err
 	}); err != nil {
