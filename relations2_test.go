@@ -170,8 +170,6 @@ func mustParse(s string) *url.URL {
 	return u
 }
 
-var _ = errors.Is
-
 // A restored row whose SET NULL parent was deleted meanwhile comes back
 // with the reference cleared (as that parent's delete would have done),
 // and gets it back when that parent is restored.

@@ -3,7 +3,6 @@ package softdelete
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -220,5 +219,3 @@ func fmtRow(vals []any) string {
 	}
 	return b.String()
 }
-
-var _ = sql.ErrNoRows
