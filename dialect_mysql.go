@@ -156,10 +156,7 @@ func (mysqlDialect) OpsTableDDL() []string {
   KEY softdelete_nulled_op (stamp)
 )`,
 		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
-  name VARCHAR(255) NOT NULL PRIMARY KEY,
-  holder VARCHAR(255) NOT NULL DEFAULT '',
-  expires_at DATETIME(6) NULL,
-  cursor_pos TEXT NOT NULL
+  name VARCHAR(255) NOT NULL PRIMARY KEY
 )`,
 	}
 }

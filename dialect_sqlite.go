@@ -175,10 +175,7 @@ func (sqliteDialect) OpsTableDDL() []string {
 )`,
 		`CREATE INDEX IF NOT EXISTS softdelete_nulled_op ON softdelete_nulled (stamp)`,
 		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
-  name TEXT PRIMARY KEY,
-  holder TEXT NOT NULL DEFAULT '',
-  expires_at DATETIME,
-  cursor TEXT NOT NULL DEFAULT ''
+  name TEXT PRIMARY KEY
 )`,
 	}
 }

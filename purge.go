@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -35,8 +34,6 @@ type PurgePolicy struct {
 	DryRun bool
 	// Progress, if set, is called after every batch.
 	Progress func(PurgeProgress)
-	// Instance names this purger in the lease table (default host:pid).
-	Instance string
 }
 
 // Retention is a table's own purge rule.
@@ -88,10 +85,6 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	}
 	if p.MaxBatchTime <= 0 {
 		p.MaxBatchTime = 100 * time.Millisecond
-	}
-	if p.Instance == "" {
-		host, _ := os.Hostname()
-		p.Instance = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
 	if err := db.ensureOps(ctx); err != nil {
 		return nil, err
@@ -254,21 +247,14 @@ func (pr *purger) leases(ctx context.Context, order []*table) error {
 	pre, suf := pr.db.dialect.InsertIgnore()
 	for _, t := range order {
 		b := newBuilder(pr.db.dialect, 128)
-		b.WriteString(pre + " softdelete_purge_lease (name, holder, " + pr.cursorCol() + ") VALUES (")
+		b.WriteString(pre + " softdelete_purge_lease (name) VALUES (")
 		b.arg(t.Name)
-		b.WriteString(", '', '')" + suf)
+		b.WriteString(")" + suf)
 		if _, err := pr.db.exec().exec(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (pr *purger) cursorCol() string {
-	if pr.db.Dialect() == "mysql" {
-		return "cursor_pos"
-	}
-	return "cursor"
 }
 
 // dueCond writes the condition of a row of t that this purge removes:

@@ -252,7 +252,7 @@ func TestTwoPurgersPurgeEachRowOnce(t *testing.T) {
 					defer wg.Done()
 					other := must[*DB](t)(Open(u))
 					defer other.Close()
-					r, err := other.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 3, Instance: fmt.Sprint("p", i)})
+					r, err := other.Purge(ctx, PurgePolicy{Before: cutoff, BatchSize: 3})
 					if err != nil {
 						t.Error(err)
 						return
