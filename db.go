@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -178,7 +179,7 @@ func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err erro
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		u, perr := url.Parse(raw)
 		if perr != nil {
-			return "", "", nil, 0, invalidf("bad postgres URL: %v", perr)
+			return "", "", nil, 0, invalidf("bad postgres URL %s: %v", RedactURL(raw), urlErr(perr))
 		}
 		q := u.Query()
 		if q.Get("timezone") == "" {
@@ -189,7 +190,7 @@ func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err erro
 	case strings.HasPrefix(raw, "mysql://"), strings.HasPrefix(raw, "mariadb://"):
 		u, perr := url.Parse(raw)
 		if perr != nil {
-			return "", "", nil, 0, invalidf("bad mysql URL: %v", perr)
+			return "", "", nil, 0, invalidf("bad mysql URL %s: %v", RedactURL(raw), urlErr(perr))
 		}
 		host := u.Host
 		if host == "" {
@@ -223,12 +224,55 @@ func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err erro
 	return "", "", nil, 0, invalidf("unsupported database URL %q: use sqlite:PATH, postgres://... or mysql://...", redact(raw))
 }
 
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+// urlErr drops the URL (which may hold a password) from a url.Parse error.
+func urlErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
-	return u.Redacted()
+	return err
+}
+
+func redact(raw string) string { return RedactURL(raw) }
+
+// RedactURL returns a database URL fit to print: the password, if any, is
+// replaced by "xxxxx" (also in URLs that do not parse, and in a
+// password=... query parameter).
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	// Unparseable: cut the userinfo's password by hand.
+	s := raw
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		end := len(rest)
+		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+			end = j
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			if c := strings.Index(rest[:at], ":"); c >= 0 {
+				s = s[:i+3] + rest[:c] + ":xxxxx" + rest[at:]
+			}
+		}
+	}
+	if i := strings.Index(strings.ToLower(s), "password="); i >= 0 {
+		j := strings.IndexAny(s[i:], "& ")
+		if j < 0 {
+			j = len(s) - i
+		}
+		s = s[:i] + "password=xxxxx" + s[i+j:]
+	}
+	return s
 }
 
 // New wraps a pool the caller already has. The dialect is detected from the

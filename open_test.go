@@ -33,3 +33,21 @@ func TestParseURL(t *testing.T) {
 		t.Errorf("bad URL error leaks the password or is nil: %v", err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://bob:s3cret@db:5432/app?sslmode=disable": "postgres://bob:xxxxx@db:5432/app?sslmode=disable",
+		"postgres://bob:s3cret@db/%zz":                      "postgres://bob:xxxxx@db/%zz",
+		"mysql://bob:s3:cr@t@[::1/db":                       "mysql://bob:xxxxx@[::1/db",
+		"postgres://db/app?password=s3cret":                 "postgres://db/app?password=xxxxx",
+		"sqlite:/tmp/app.db":                                "sqlite:/tmp/app.db",
+		"postgres://bob@db/app":                             "postgres://bob@db/app",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := Open("postgres://bob:s3cret@db/%zz"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open error shows the password: %v", err)
+	}
+}

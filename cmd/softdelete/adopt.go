@@ -26,7 +26,16 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	format := fs.String("format", "migrate", "migration file format with --out: migrate (golang-migrate up/down pair) or goose")
 	name := fs.String("name", "softdelete_adopt", "migration name with --out")
 	down := fs.Bool("down", false, "print (or apply) the down migration instead")
-	if err := fs.Parse(args); err != nil {
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "softdelete adopt: unexpected argument %q (tables are given with --table)\n", clean(pos[0]))
+		return 2
+	}
+	if *format != "migrate" && *format != "goose" {
+		fmt.Fprintf(stderr, "softdelete adopt: --format %q: want migrate or goose\n", clean(*format))
 		return 2
 	}
 	var opts []softdelete.Option

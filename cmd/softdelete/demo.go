@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,10 +27,14 @@ var demoDDL = map[string]string{
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", "Runs the seed walk-through: create, soft delete, restore, delete twice.", stderr)
 	dsn := fs.String("dsn", "", "database URL (default: a new SQLite file in a temporary directory)")
-	if err := fs.Parse(args); err != nil {
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "softdelete demo: unexpected argument %q\n", clean(pos[0]))
 		return 2
 	}
 	if *dsn == "" {
@@ -43,7 +46,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		*dsn = "sqlite:" + filepath.Join(dir, "demo.db")
 	}
 	if err := demo(ctx, *dsn, stdout); err != nil {
-		fmt.Fprintln(stderr, "softdelete demo:", err)
+		fmt.Fprintln(stderr, "softdelete demo:", clean(err.Error()))
 		return 1
 	}
 	return 0
@@ -55,7 +58,7 @@ func demo(ctx context.Context, dsn string, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(w, "database: %s (%s)\n", dsn, db.Dialect())
+	fmt.Fprintf(w, "database: %s (%s)\n", clean(softdelete.RedactURL(dsn)), db.Dialect())
 	if _, err := db.SQL().ExecContext(ctx, demoDDL[db.Dialect()]); err != nil {
 		return fmt.Errorf("creating the products table: %w", err)
 	}

@@ -17,7 +17,12 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := newFlagSet("doctor", doctorSummary, stderr)
 	dsn := dbFlags(fs)
 	asJSON := fs.Bool("json", false, "print findings as JSON")
-	if err := fs.Parse(args); err != nil {
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "softdelete doctor: unexpected argument %q\n", clean(pos[0]))
 		return 2
 	}
 	db, err := openDSN(*dsn)
@@ -40,7 +45,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stdout, "no problems found")
 	} else {
 		for _, f := range findings {
-			fmt.Fprintf(stdout, "%-8s %-20s %s\n         fix: %s\n", f.Severity, f.Table, f.Problem, f.Fix)
+			fmt.Fprintf(stdout, "%-8s %-20s %s\n         fix: %s\n", f.Severity, clean(f.Table), clean(f.Problem), clean(f.Fix))
 		}
 	}
 	if softdelete.Dangerous(findings) {

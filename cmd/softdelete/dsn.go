@@ -37,7 +37,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // fail prints err for command and returns exit code 1.
 func fail(stderr io.Writer, command string, err error) int {
-	fmt.Fprintf(stderr, "softdelete %s: %v\n", command, err)
+	fmt.Fprintf(stderr, "softdelete %s: %s\n", command, clean(err.Error()))
 	return 1
 }
 

@@ -44,8 +44,8 @@ func printOps(w io.Writer, ops []softdelete.Operation) {
 		if op.TargetOp != 0 {
 			detail += fmt.Sprintf(" (reverses %d)", op.TargetOp)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", op.ID, op.At.Format("2006-01-02 15:04:05"), op.Kind, op.Table, op.Key,
-			op.Rows, op.Actor, op.Reason, detail)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", op.ID, op.At.Format("2006-01-02 15:04:05"), clean(op.Kind), clean(op.Table), clean(op.Key),
+			op.Rows, clean(op.Actor), clean(op.Reason), clean(detail))
 	}
 	tw.Flush()
 }
@@ -56,11 +56,30 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 		dsn := dbFlags(fs)
 		table := fs.String("table", "", "only operations rooted at this table")
 		actor := fs.String("actor", "", "only operations by this actor")
-		kind := fs.String("kind", "", "only this kind: delete, restore, hard_delete, purge, undo")
-		since := fs.Duration("since", 0, "only operations in this recent window (e.g. 24h)")
+		kind := &enumFlag{allowed: []string{softdelete.OpDelete, softdelete.OpRestore, softdelete.OpHardDelete, softdelete.OpPurge, softdelete.OpUndo}}
+		fs.Var(kind, "kind", "only this kind: delete, restore, hard_delete, purge, undo")
+		var since durationFlag
+		fs.Var(&since, "since", "only operations in this recent window (e.g. 30d, 24h, 90m)")
 		limit := fs.Int("limit", 50, "at most this many operations (with an ID: keys shown per table)")
 		asJSON := fs.Bool("json", false, "print JSON")
-		if err := fs.Parse(args); err != nil {
+		pos, code := parseArgs(fs, args)
+		if code >= 0 {
+			return code
+		}
+		if len(pos) > 1 {
+			fmt.Fprintf(stderr, "softdelete %s: want at most one operation ID, got %d arguments\n", name, len(pos))
+			return 2
+		}
+		var id int64
+		if len(pos) == 1 {
+			var err error
+			if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil || id <= 0 {
+				fmt.Fprintf(stderr, "softdelete %s: %q is not an operation ID (list them with softdelete %s)\n", name, clean(pos[0]), name)
+				return 2
+			}
+		}
+		if *limit <= 0 {
+			fmt.Fprintf(stderr, "softdelete %s: --limit must be at least 1\n", name)
 			return 2
 		}
 		db, err := openDSN(*dsn)
@@ -68,17 +87,12 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 			return fail(stderr, name, err)
 		}
 		defer db.Close()
-		if fs.NArg() == 1 {
-			id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-			if err != nil {
-				fmt.Fprintf(stderr, "softdelete %s: %q is not an operation ID\n", name, fs.Arg(0))
-				return 2
-			}
+		if id != 0 {
 			return showOp(ctx, db, id, *limit, *asJSON, stdout, stderr)
 		}
-		f := softdelete.OpFilter{Table: *table, Actor: *actor, Kind: *kind, Limit: *limit, Trash: trash}
-		if *since > 0 {
-			f.Since = time.Now().Add(-*since)
+		f := softdelete.OpFilter{Table: *table, Actor: *actor, Kind: kind.v, Limit: *limit, Trash: trash}
+		if since.set {
+			f.Since = time.Now().Add(-since.d)
 		}
 		ops, err := db.Operations(ctx, f)
 		if err != nil {
@@ -88,7 +102,7 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 			if ops == nil {
 				ops = []softdelete.Operation{}
 			}
-			printJSON(stdout, ops)
+			printJSON(stdout, opsJSON(ops))
 			return 0
 		}
 		if len(ops) == 0 {
@@ -112,16 +126,17 @@ func runUndo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	actor := fs.String("actor", "", "who is undoing (recorded in the log)")
 	reason := fs.String("reason", "", "why (recorded in the log)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "softdelete undo: want one operation ID (list them with softdelete trash)")
 		return 2
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil {
-		fmt.Fprintf(stderr, "softdelete undo: %q is not an operation ID\n", fs.Arg(0))
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		fmt.Fprintf(stderr, "softdelete undo: %q is not an operation ID (list them with softdelete trash)\n", clean(pos[0]))
 		return 2
 	}
 	db, err := openDSN(*dsn)
@@ -135,7 +150,7 @@ func runUndo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "undo", err)
 	}
 	if *asJSON {
-		printJSON(stdout, op)
+		printJSON(stdout, opJSON(op))
 		return 0
 	}
 	fmt.Fprintf(stdout, "undid operation %d: restored %d rows (%s) as operation %d\n", id, op.Rows, countsText(op.Counts), op.ID)
@@ -149,12 +164,12 @@ func showOp(ctx context.Context, db *softdelete.DB, id int64, limit int, asJSON 
 	if err != nil {
 		return fail(stderr, "trash", err)
 	}
-	hidden := map[string][]string{}
+	hidden := map[string][][]any{}
 	if op.Kind == softdelete.OpDelete {
 		for table := range op.Counts {
 			err := db.OperationKeys(ctx, id, table, limit, func(keys [][]any) error {
 				for _, k := range keys {
-					hidden[table] = append(hidden[table], fmt.Sprint(k...))
+					hidden[table] = append(hidden[table], jsonKey(k))
 				}
 				return errStop
 			})
@@ -164,7 +179,7 @@ func showOp(ctx context.Context, db *softdelete.DB, id int64, limit int, asJSON 
 		}
 	}
 	if asJSON {
-		printJSON(stdout, map[string]any{"operation": op, "hidden": hidden})
+		printJSON(stdout, map[string]any{"operation": opJSON(op), "hidden": hidden})
 		return 0
 	}
 	printOps(stdout, []softdelete.Operation{*op})
@@ -174,7 +189,11 @@ func showOp(ctx context.Context, db *softdelete.DB, id int64, limit int, asJSON 
 	}
 	sort.Strings(tables)
 	for _, t := range tables {
-		fmt.Fprintf(stdout, "\n%s, still hidden by it (first %d): %s\n", t, limit, strings.Join(hidden[t], " "))
+		keys := make([]string, len(hidden[t]))
+		for i, k := range hidden[t] {
+			keys[i] = keyString(k)
+		}
+		fmt.Fprintf(stdout, "\n%s, still hidden by it (first %d): %s\n", clean(t), limit, clean(strings.Join(keys, " ")))
 	}
 	return 0
 }

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
+		"strings"
 	"time"
 
 	"github.com/softdelete-go/softdelete"
@@ -19,7 +18,8 @@ and to run from several machines at once.`
 func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("purge", purgeSummary, stderr)
 	dsn := dbFlags(fs)
-	older := fs.String("older-than", "", "retention, e.g. 30d, 12h, 90m (required)")
+	var older durationFlag
+	fs.Var(&older, "older-than", "retention, e.g. 30d, 2w, 12h, 90m; 0s purges everything deleted until now (required)")
 	var tables listFlag
 	fs.Var(&tables, "table", "only this table (repeatable; default: every soft-deletable table)")
 	var skip listFlag
@@ -28,12 +28,20 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dry := fs.Bool("dry-run", false, "count what would be purged; change nothing")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	actor := fs.String("actor", "", "who is purging (recorded in the log)")
-	if err := fs.Parse(args); err != nil {
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "softdelete purge: unexpected argument %q (tables are given with --table)\n", clean(pos[0]))
 		return 2
 	}
-	d, err := parseAge(*older)
-	if err != nil {
-		fmt.Fprintln(stderr, "softdelete purge:", err)
+	if !older.set {
+		fmt.Fprintln(stderr, "softdelete purge: --older-than is required (e.g. --older-than 30d; 0s purges everything deleted until now)")
+		return 2
+	}
+	if *batch <= 0 {
+		fmt.Fprintln(stderr, "softdelete purge: --batch must be at least 1")
 		return 2
 	}
 	db, err := openDSN(*dsn)
@@ -41,14 +49,17 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "purge", err)
 	}
 	defer db.Close()
-	p := softdelete.PurgePolicy{OlderThan: d, Tables: tables, BatchSize: *batch, DryRun: *dry, Retention: map[string]softdelete.Retention{}}
+	p := softdelete.PurgePolicy{OlderThan: older.d, Tables: tables, BatchSize: *batch, DryRun: *dry, Retention: map[string]softdelete.Retention{}}
+	if older.d == 0 {
+		p.Before = time.Now() // everything deleted until now
+	}
 	for _, t := range skip {
 		p.Retention[t] = softdelete.Retention{Skip: true}
 	}
 	if !*asJSON {
 		p.Progress = progressPrinter(stderr)
 	}
-	res, err := db.Purge(softdelete.WithReason(softdelete.WithActor(ctx, *actor), "retention "+*older), p)
+	res, err := db.Purge(softdelete.WithReason(softdelete.WithActor(ctx, *actor), "retention "+older.String()), p)
 	if err != nil {
 		if res != nil {
 			fmt.Fprintf(stderr, "purged %d rows in %d batches before the error; run the same command again to finish\n", sum(res.Counts), res.Batches)
@@ -56,17 +67,21 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "purge", err)
 	}
 	if *asJSON {
-		printJSON(stdout, res)
+		printJSON(stdout, purgeResultJSON(res))
 		return 0
 	}
 	verb := "purged"
 	if res.DryRun {
 		verb = "would purge"
 	}
-	fmt.Fprintf(stdout, "%s %d rows (%s) in %d batches, longest batch %s, %s\n", verb, sum(res.Counts), countsText(res.Counts),
-		res.Batches, res.LongestBatch.Round(time.Microsecond), res.Elapsed.Round(time.Millisecond))
+	if n := sum(res.Counts); n == 0 {
+		fmt.Fprintf(stdout, "nothing to purge: no rows were soft-deleted more than %s ago (%s)\n", older.String(), res.Elapsed.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(stdout, "%s %d rows (%s) in %d batches, longest batch %s, %s\n", verb, n, clean(countsText(res.Counts)),
+			res.Batches, res.LongestBatch.Round(time.Microsecond), res.Elapsed.Round(time.Millisecond))
+	}
 	if len(res.Blocked) > 0 {
-		fmt.Fprintf(stdout, "kept %s: rows that are not due (or alive) still reference them\n", countsText(res.Blocked))
+		fmt.Fprintf(stdout, "kept %s: rows that are not due (or alive) still reference them\n", clean(countsText(res.Blocked)))
 	}
 	return 0
 }
@@ -77,25 +92,6 @@ func sum(m map[string]int64) int64 {
 		n += v
 	}
 	return n
-}
-
-// parseAge reads 30d, 12h, 90m, 45s (and Go durations).
-func parseAge(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, fmt.Errorf("--older-than is required (e.g. --older-than 30d)")
-	}
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("--older-than %q: want a positive number of days like 30d", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--older-than %q: want a positive age like 30d, 12h or 90m", s)
-	}
-	return d, nil
 }
 
 // progressPrinter draws a progress bar with rows/s and ETA on a terminal,
@@ -117,7 +113,7 @@ func progressPrinter(w io.Writer) func(softdelete.PurgeProgress) {
 			const width = 30
 			n := int(frac * width)
 			fmt.Fprintf(w, "\r[%s%s] %5.1f%% %d/%d rows  %.0f rows/s  ETA %s  (%s)  ",
-				strings.Repeat("#", n), strings.Repeat(".", width-n), frac*100, p.Done, p.Total, p.Rate, p.ETA.Round(time.Second), p.Table)
+				strings.Repeat("#", n), strings.Repeat(".", width-n), frac*100, p.Done, p.Total, p.Rate, p.ETA.Round(time.Second), clean(p.Table))
 			if p.Done >= p.Total {
 				fmt.Fprintln(w)
 			}
@@ -125,7 +121,7 @@ func progressPrinter(w io.Writer) func(softdelete.PurgeProgress) {
 		}
 		if time.Since(last) >= time.Second || p.Done >= p.Total {
 			last = time.Now()
-			fmt.Fprintf(w, "purge: %d/%d rows (%.1f%%), %.0f rows/s, ETA %s, table %s\n", p.Done, p.Total, frac*100, p.Rate, p.ETA.Round(time.Second), p.Table)
+			fmt.Fprintf(w, "purge: %d/%d rows (%.1f%%), %.0f rows/s, ETA %s, table %s\n", p.Done, p.Total, frac*100, p.Rate, p.ETA.Round(time.Second), clean(p.Table))
 		}
 	}
 }
