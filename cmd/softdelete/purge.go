@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/softdelete-go/softdelete"
