@@ -39,6 +39,7 @@ type DB struct {
 	hooksMu sync.RWMutex
 	hooks   []*Hooks
 
+	retries    int          // attempts of a transaction refused with ErrBusy (0: default)
 	lastStamp  atomic.Int64 // last operation stamp handed out, µs since epoch
 	savepoints atomic.Int64 // names savepoints in callers' transactions
 }
@@ -50,6 +51,32 @@ type Option func(*DB) error
 // StatementHook).
 func WithStatementHook(h StatementHook) Option {
 	return func(db *DB) error { db.hook = h; return nil }
+}
+
+// WithRetry sets how many times an operation that softdelete runs in its
+// own transaction is attempted when the database refuses it for a reason
+// that passes (ErrBusy: deadlock, serialization failure, lock wait
+// timeout, SQLITE_BUSY): each attempt is a fresh transaction, after a
+// jittered, growing pause. The default is 5; 1 turns retries off.
+// Operations inside the caller's transaction are never retried.
+func WithRetry(attempts int) Option {
+	return func(db *DB) error {
+		if attempts < 1 {
+			return invalidf("WithRetry needs at least 1 attempt, got %d", attempts)
+		}
+		db.retries = attempts
+		return nil
+	}
+}
+
+// defaultAttempts is WithRetry's default.
+const defaultAttempts = 5
+
+func (db *DB) attempts() int {
+	if db.retries > 0 {
+		return db.retries
+	}
+	return defaultAttempts
 }
 
 // WithDeletedColumn sets the soft-delete column name used for tables

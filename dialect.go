@@ -14,6 +14,8 @@ const (
 	errOther errKind = iota
 	errUnique
 	errForeignKey
+	errBusy     // deadlock, serialization failure, lock timeout: retry the transaction
+	errConnLost // the connection is gone
 )
 
 // dialect is the narrow interface behind which each database lives. Each
@@ -56,7 +58,8 @@ type dialect interface {
 	// unique keys of the current schema.
 	LoadSchema(ctx context.Context, ex *executor) (*schema, error)
 
-	// Classify recognises unique and foreign-key violations.
+	// Classify recognises unique and foreign-key violations, transient
+	// refusals (errBusy) and broken connections.
 	Classify(err error) errKind
 
 	// CastText renders expr converted to text.

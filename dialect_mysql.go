@@ -37,6 +37,18 @@ func (mysqlDialect) Classify(err error) errKind {
 	case strings.HasPrefix(msg, "Error 1451"), strings.HasPrefix(msg, "Error 1452"),
 		strings.HasPrefix(msg, "Error 1216"), strings.HasPrefix(msg, "Error 1217"):
 		return errForeignKey
+	// 1213 deadlock (also Galera's certification failure), 1205 lock wait
+	// timeout, 1020 record changed since last read (snapshot isolation),
+	// 1467 auto-increment value could not be read (seen under contention).
+	case strings.HasPrefix(msg, "Error 1213"), strings.HasPrefix(msg, "Error 1205"),
+		strings.HasPrefix(msg, "Error 1020"), strings.HasPrefix(msg, "Error 1467"):
+		return errBusy
+	// 1927 connection killed, 1053 server shutdown, 2006 server gone away,
+	// 2013 lost connection; the driver's own "invalid connection".
+	case strings.HasPrefix(msg, "Error 1927"), strings.HasPrefix(msg, "Error 1053"),
+		strings.HasPrefix(msg, "Error 2006"), strings.HasPrefix(msg, "Error 2013"),
+		msg == "invalid connection", strings.Contains(msg, "bad connection"):
+		return errConnLost
 	}
 	return errOther
 }

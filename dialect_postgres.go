@@ -35,7 +35,17 @@ func (postgresDialect) Classify(err error) errKind {
 			return errUnique
 		case "23503":
 			return errForeignKey
+		case "40001", "40P01", "55P03": // serialization_failure, deadlock_detected, lock_not_available
+			return errBusy
+		case "57P01", "57P02", "57P03": // admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now
+			return errConnLost
 		}
+		if strings.HasPrefix(st.SQLState(), "08") { // connection exception
+			return errConnLost
+		}
+	}
+	if strings.Contains(err.Error(), "conn closed") {
+		return errConnLost // pgconn: the connection was closed under the transaction
 	}
 	return errOther
 }

@@ -40,6 +40,10 @@ func (sqliteDialect) Classify(err error) errKind {
 		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
 			return errForeignKey
 		}
+		switch coder.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+			return errBusy
+		}
 	}
 	msg := err.Error()
 	switch {
@@ -47,6 +51,8 @@ func (sqliteDialect) Classify(err error) errKind {
 		return errUnique
 	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
 		return errForeignKey
+	case strings.Contains(msg, "database is locked"), strings.Contains(msg, "database table is locked"):
+		return errBusy
 	}
 	return errOther
 }

@@ -1233,6 +1233,7 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 	}
 	total := &Operation{Kind: OpRestore, Table: t.Name, Counts: map[string]int64{}}
 	err = ex.inTx(ctx, func(ex *executor) error {
+		clear(total.Counts) // a retried attempt counts afresh
 		b := newBuilder(db.dialect, 256)
 		b.WriteString("SELECT DISTINCT ")
 		b.ident(t.SoftCol)

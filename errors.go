@@ -3,10 +3,14 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below carry
@@ -40,7 +44,35 @@ var (
 	ErrClosed = errors.New("softdelete: database is closed")
 	// ErrVetoed: a Before hook refused the operation; nothing changed.
 	ErrVetoed = errors.New("softdelete: operation vetoed by hook")
+	// ErrBusy: the database refused the operation for a reason that passes
+	// (deadlock, serialization failure, lock wait timeout, Galera
+	// certification failure, SQLITE_BUSY/LOCKED); nothing was changed. An
+	// operation softdelete runs in its own transaction has already been
+	// retried (WithRetry); inside the caller's transaction it comes back at
+	// once: roll that transaction back and run it again. See *BusyError.
+	ErrBusy = errors.New("softdelete: database busy (deadlock, serialization failure or lock timeout)")
+	// ErrConnLost: the connection broke (killed by an administrator, server
+	// restart, network). The transaction was rolled back by the server,
+	// unless the message says the break came while committing, when the
+	// outcome is unknown.
+	ErrConnLost = errors.New("softdelete: connection to the database lost")
 )
+
+// BusyError is ErrBusy with the driver's error and the number of attempts
+// made (1 inside the caller's transaction).
+type BusyError struct {
+	Attempts int
+	Err      error
+}
+
+func (e *BusyError) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("softdelete: database busy after %d attempts: %v", e.Attempts, e.Err)
+	}
+	return fmt.Sprintf("softdelete: database busy: %v", e.Err)
+}
+
+func (e *BusyError) Unwrap() []error { return []error{ErrBusy, e.Err} }
 
 type notFoundError struct{}
 
@@ -163,8 +195,9 @@ func (db *DB) translate(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, ErrBusy) || errors.Is(err, ErrConnLost) || errors.Is(err, ErrClosed) {
+		return err // a context error, or translated already
 	}
 	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
 		return fmt.Errorf("%w: %w", ErrClosed, err)
@@ -174,6 +207,22 @@ func (db *DB) translate(err error) error {
 		return &ConflictError{Err: err}
 	case errForeignKey:
 		return fmt.Errorf("%w: %w", ErrRestricted, err)
+	case errBusy:
+		return &BusyError{Attempts: 1, Err: err}
+	case errConnLost:
+		return fmt.Errorf("%w: %w", ErrConnLost, err)
+	}
+	if connBroken(err) {
+		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
 	return err
+}
+
+// connBroken recognises, without any driver's types, the errors of a
+// connection that is gone: database/sql's ErrBadConn, an unexpected end of
+// the stream, a reset or broken socket.
+func connBroken(err error) bool {
+	var ne *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }

@@ -3,7 +3,9 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 )
@@ -42,7 +44,9 @@ func (ex *executor) prepareArgs(ctx context.Context, query string, args []any) e
 	}
 	if h := ex.db.hook; h != nil {
 		if err := h(ctx, query, args); err != nil {
-			return err
+			// Translated like a driver error, so that faults injected
+			// through the hook behave as the database's would.
+			return ex.fail(ctx, err)
 		}
 	}
 	return nil
@@ -54,7 +58,7 @@ func (ex *executor) exec(ctx context.Context, query string, args ...any) (sql.Re
 	}
 	res, err := ex.q.ExecContext(ctx, query, args...)
 	if err != nil {
-		return nil, ex.db.translate(err)
+		return nil, ex.fail(ctx, err)
 	}
 	return res, nil
 }
@@ -78,7 +82,7 @@ func (ex *executor) query(ctx context.Context, query string, args ...any) (*sql.
 	}
 	rows, err := ex.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, ex.db.translate(err)
+		return nil, ex.fail(ctx, err)
 	}
 	return rows, nil
 }
@@ -92,14 +96,17 @@ func (ex *executor) queryRow(ctx context.Context, query string, args []any, dest
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return ex.db.translate(err)
+			return ex.fail(ctx, err)
 		}
 		return ErrNotFound
 	}
 	if err := rows.Scan(dest...); err != nil {
-		return ex.db.translate(err)
+		return ex.fail(ctx, err)
 	}
-	return ex.db.translate(rows.Close())
+	if err := rows.Close(); err != nil {
+		return ex.fail(ctx, err)
+	}
+	return nil
 }
 
 // queryInt64 runs a query returning one integer (COUNT and the like).
@@ -112,7 +119,22 @@ func (ex *executor) queryInt64(ctx context.Context, query string, args ...any) (
 // inTx runs fn in a transaction: the caller's, if the executor has one,
 // else a new one that is committed when fn returns nil and rolled back
 // otherwise.
+//
+// In its own transaction a transient refusal (deadlock, serialization
+// failure, lock wait timeout, SQLITE_BUSY: ErrBusy) rolls back and runs fn
+// again in a fresh transaction, a bounded number of times (WithRetry) with
+// jittered backoff; fn must therefore take anything per attempt (stamps,
+// counts) inside. Inside the caller's transaction ErrBusy comes back at
+// once: only the caller can retry its transaction.
+//
+// The caller's deadline or cancellation applies to every statement, but
+// not to COMMIT: the context is checked just before it, and once COMMIT is
+// sent it is not interrupted, so an error means nothing changed and a nil
+// error means the change is committed.
 func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err error) {
+	if err := ex.db.checkLogText(ctx); err != nil {
+		return err
+	}
 	if ex.tx != nil {
 		// Inside the caller's transaction: a savepoint keeps a failed
 		// operation from leaving half its changes there.
@@ -133,26 +155,95 @@ func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err 
 	if !ok {
 		return fmt.Errorf("softdelete: internal error: executor without *sql.DB")
 	}
-	if err := ex.db.checkOpen(); err != nil {
-		return err
+	attempts := ex.db.attempts()
+	for attempt := 1; ; attempt++ {
+		if err := ex.db.checkOpen(); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err = ex.txOnce(ctx, db, fn)
+		var be *BusyError
+		if !errors.As(err, &be) {
+			return err
+		}
+		be.Attempts = attempt
+		if attempt >= attempts {
+			return err
+		}
+		// Full jitter over an exponentially growing window, so that the
+		// transactions that collided do not collide again in step.
+		window := retryBase << (attempt - 1)
+		if window > retryCap {
+			window = retryCap
+		}
+		t := time.NewTimer(window/2 + rand.N(window/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: %w", ctx.Err(), err)
+		case <-t.C:
+		}
 	}
-	tx, err := db.BeginTx(ctx, nil)
+}
+
+// Backoff between attempts of a transaction refused with ErrBusy.
+const (
+	retryBase = 4 * time.Millisecond
+	retryCap  = 250 * time.Millisecond
+)
+
+// txOnce is one attempt of inTx in a transaction of its own.
+func (ex *executor) txOnce(ctx context.Context, db *sql.DB, fn func(ex *executor) error) (err error) {
+	// The transaction follows ctx until COMMIT is about to be sent:
+	// database/sql rolls back a transaction whose context ends, which during
+	// COMMIT would report a failure for a change that may be committed.
+	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTx()
+	follow := context.AfterFunc(ctx, cancelTx)
+	defer follow()
+	tx, err := db.BeginTx(txCtx, nil)
 	if err != nil {
-		return ex.db.translate(err)
+		return ex.fail(ctx, err)
 	}
 	inner := &executor{db: ex.db, q: tx, tx: tx}
+	committing := false
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
-		if err != nil {
+		if err != nil && !committing {
 			_ = tx.Rollback()
-			return
-		}
-		if cerr := tx.Commit(); cerr != nil {
-			err = ex.db.translate(cerr)
 		}
 	}()
-	return fn(inner)
+	if err := fn(inner); err != nil {
+		return err
+	}
+	if !follow() {
+		// ctx ended: the transaction is (being) rolled back.
+		_ = tx.Rollback()
+		return fmt.Errorf("%w: softdelete: nothing was committed", context.Cause(ctx))
+	}
+	committing = true
+	if err := tx.Commit(); err != nil {
+		err = ex.db.translate(err)
+		if errors.Is(err, ErrConnLost) {
+			return fmt.Errorf("%w (while committing: whether the change was committed is unknown)", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// fail translates a driver error and makes sure an ended context shows:
+// errors.Is(err, context.DeadlineExceeded) holds when the deadline is why
+// the statement failed, whatever the driver reported.
+func (ex *executor) fail(ctx context.Context, err error) error {
+	err = ex.db.translate(err)
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Operation kinds recorded in the operations log.
@@ -60,6 +63,45 @@ func WithReason(ctx context.Context, reason string) context.Context {
 func ctxString(ctx context.Context, k ctxKey) string {
 	s, _ := ctx.Value(k).(string)
 	return s
+}
+
+// Limits of the actor and reason recorded with each operation, in
+// characters (what every supported database stores whole).
+const (
+	MaxActorLen  = 255
+	MaxReasonLen = 4096
+)
+
+// checkLogText refuses, before any transaction starts, an actor or reason
+// that the log could not store as given: not UTF-8, holding NUL (which
+// PostgreSQL text refuses), or longer than MaxActorLen / MaxReasonLen.
+func (db *DB) checkLogText(ctx context.Context) error {
+	for _, f := range []struct {
+		name string
+		key  ctxKey
+		max  int
+	}{{"actor", actorKey, MaxActorLen}, {"reason", reasonKey, MaxReasonLen}} {
+		v := ctxString(ctx, f.key)
+		switch {
+		case v == "":
+		case !utf8.ValidString(v):
+			return invalidf("the %s is not valid UTF-8", f.name)
+		case strings.IndexByte(v, 0) >= 0:
+			return invalidf("the %s holds a NUL character", f.name)
+		case utf8.RuneCountInString(v) > f.max:
+			return invalidf("the %s is %d characters long; at most %d are recorded", f.name, utf8.RuneCountInString(v), f.max)
+		}
+	}
+	return nil
+}
+
+// logKey is the text recorded for a root key: as is when the log can hold
+// it, else Go-quoted (invalid UTF-8 or NUL, from binary keys).
+func logKey(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 // Hooks are Go callbacks run inside an operation's transaction. They see
@@ -253,7 +295,7 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 	if op.TargetOp != 0 {
 		target = op.TargetOp
 	}
-	for i, v := range []any{op.Kind, stamp, op.Table, op.Key, op.Actor, op.Reason, op.At, op.Rows, string(counts), op.Outcome, target} {
+	for i, v := range []any{op.Kind, stamp, op.Table, logKey(op.Key), op.Actor, op.Reason, op.At, op.Rows, string(counts), op.Outcome, target} {
 		if i > 0 {
 			b.WriteString(", ")
 		}

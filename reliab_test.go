@@ -1,0 +1,387 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Tests of issue 8's reliability items: transient refusals are retried and
+// typed, broken connections and deadlines are typed, COMMIT is not cut by
+// a deadline, nothing inside a caller's transaction reaches for the pool,
+// what a delete followed is recorded, and the log never breaks a delete.
+
+const itemsDDL = `CREATE TABLE items (id {id}, name {text} NOT NULL DEFAULT '', deleted_at {ts} NULL)`
+
+// withParams adds query parameters to a test URL.
+func withParams(t testing.TB, raw string, kv ...string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for i := 0; i < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openShortLocks opens a database whose lock waits give up quickly:
+// SQLite busy_timeout 50ms (deferred transactions, so that a caller's
+// transaction can meet a lock too), PostgreSQL lock_timeout 100ms, MariaDB
+// innodb_lock_wait_timeout 1s (its minimum).
+func openShortLocks(t *testing.T, d string, opts ...Option) *DB {
+	t.Helper()
+	var db *DB
+	var err error
+	switch d {
+	case "sqlite":
+		raw, oerr := sql.Open("sqlite", "file:"+t.TempDir()+"/busy.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(50)")
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		t.Cleanup(func() { raw.Close() })
+		db, err = New(raw, opts...)
+	case "postgres":
+		db, err = Open(withParams(t, testURL(t, d), "lock_timeout", "100"), opts...)
+	case "mysql":
+		db, err = Open(withParams(t, testURL(t, d), "innodb_lock_wait_timeout", "1"), opts...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// holdLock takes the write lock on row id of items (the whole database on
+// SQLite) on a connection of its own and keeps it until release is called.
+func holdLock(t *testing.T, db *DB, id int) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := "BEGIN"
+	if db.Dialect() == "sqlite" {
+		begin = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("UPDATE items SET name = 'locked' WHERE id = %d", id)); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				t.Error(err)
+			}
+			conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+func opCount(t *testing.T, db *DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.SQL().QueryRow("SELECT COUNT(*) FROM softdelete_operations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func isDeleted(t *testing.T, db *DB, table string, id any) bool {
+	t.Helper()
+	var n int64
+	q := "SELECT COUNT(*) FROM " + db.dialect.Quote(table) + " WHERE id = " + db.ph(1) + " AND deleted_at IS NOT NULL"
+	if err := db.SQL().QueryRow(q, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// A lock held by another transaction makes the first attempt fail
+// (SQLITE_BUSY, 55P03, 1205); the operation retries in a fresh
+// transaction and succeeds once the lock goes. Held for longer than all
+// attempts, or met inside the caller's transaction, it comes back as
+// ErrBusy and changes nothing.
+func TestBusyRetriedThenTyped(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openShortLocks(t, d, WithRetry(3))
+			ddl(t, db, itemsDDL, "INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			hold := map[string]time.Duration{"sqlite": 120 * time.Millisecond, "postgres": 150 * time.Millisecond, "mysql": 1500 * time.Millisecond}[d]
+
+			// 1. Retried until the lock goes.
+			release := holdLock(t, db, 1)
+			time.AfterFunc(hold, release)
+			if _, err := db.Delete(ctx, "items", 1); err != nil {
+				t.Fatalf("delete behind a lock held %v: %v", hold, err)
+			}
+			if !isDeleted(t, db, "items", 1) {
+				t.Fatal("row 1 not deleted")
+			}
+
+			// 2. Held past every attempt: ErrBusy after 3 attempts, nothing changed.
+			ops := opCount(t, db)
+			release = holdLock(t, db, 2)
+			_, err := db.Delete(ctx, "items", 2)
+			release()
+			var be *BusyError
+			if !errors.Is(err, ErrBusy) || !errors.As(err, &be) || be.Attempts != 3 {
+				t.Fatalf("delete behind a lock held throughout: %v (%#v)", err, be)
+			}
+			if isDeleted(t, db, "items", 2) || opCount(t, db) != ops {
+				t.Fatal("a busy delete changed something")
+			}
+
+			// 3. Inside the caller's transaction: ErrBusy at once, the
+			// transaction still usable.
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if d == "sqlite" { // a reader until the delete needs to write
+				if _, err := tx.ExecContext(ctx, "SELECT 1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			release = holdLock(t, db, 3)
+			start := time.Now()
+			_, err = db.DeleteTx(ctx, tx, "items", 3)
+			took := time.Since(start)
+			release()
+			if !errors.Is(err, ErrBusy) || !errors.As(err, &be) || be.Attempts != 1 {
+				t.Fatalf("busy delete in the caller's tx: %v", err)
+			}
+			if took > 2*hold+time.Second {
+				t.Fatalf("busy delete in the caller's tx took %v: retried?", took)
+			}
+			if d != "sqlite" { // SQLite: a busy write ends the deferred transaction's chance
+				if _, err := db.DeleteTx(ctx, tx, "items", 3); err != nil {
+					t.Fatalf("caller's tx unusable after ErrBusy: %v", err)
+				}
+			}
+			tx.Rollback()
+			if isDeleted(t, db, "items", 3) {
+				t.Fatal("row 3 deleted although the caller rolled back")
+			}
+		})
+	}
+}
+
+// killAll terminates every server connection of db's test database except
+// the admin's.
+func killAll(t testing.TB, db *DB) {
+	adm, err := admin(db.Dialect())
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	ctx := context.Background()
+	switch db.Dialect() {
+	case "postgres":
+		var schema string
+		if err := db.SQL().QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := adm.SQL().ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", schema); err != nil {
+			t.Error(err)
+		}
+	case "mysql":
+		var name string
+		if err := db.SQL().QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
+			t.Error(err)
+			return
+		}
+		rows, err := adm.SQL().QueryContext(ctx, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", name)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			adm.SQL().ExecContext(ctx, fmt.Sprintf("KILL %d", id))
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let the server close the sockets
+}
+
+// A connection killed in the middle of an operation gives ErrConnLost,
+// the operation changed nothing, and the next call works.
+func TestKilledConnectionTyped(t *testing.T) {
+	for _, d := range []string{"postgres", "mysql"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			var kill atomic.Bool
+			var db *DB
+			hook := func(ctx context.Context, q string, args []any) error {
+				if strings.HasPrefix(q, "UPDATE") && kill.CompareAndSwap(true, false) {
+					killAll(t, db)
+				}
+				return nil
+			}
+			u := testURL(t, d)
+			if d == "postgres" {
+				pu, _ := url.Parse(u)
+				u = withParams(t, u, "application_name", pu.Query().Get("search_path"))
+			}
+			db = must[*DB](t)(Open(u, WithStatementHook(hook)))
+			t.Cleanup(func() { db.Close() })
+			ddl(t, db, itemsDDL, "INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b')")
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			kill.Store(true)
+			_, err := db.Delete(ctx, "items", 1)
+			if !errors.Is(err, ErrConnLost) {
+				t.Fatalf("delete on a killed connection: %v", err)
+			}
+			if isDeleted(t, db, "items", 1) {
+				t.Fatal("row deleted by a failed operation")
+			}
+			// In the caller's transaction too.
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kill.Store(true)
+			if _, err := db.DeleteTx(ctx, tx, "items", 2); !errors.Is(err, ErrConnLost) {
+				t.Fatalf("delete in a tx on a killed connection: %v", err)
+			}
+			tx.Rollback()
+			if _, err := db.Delete(ctx, "items", 1); err != nil {
+				t.Fatalf("next call after a killed connection: %v", err)
+			}
+		})
+	}
+}
+
+// Deadlines at every point of an operation: an error means nothing
+// changed (and says DeadlineExceeded), success means committed.
+func TestShortDeadlinesAllOrNothing(t *testing.T) {
+	n := 40
+	if testing.Short() {
+		n = 15
+	}
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			db := openTest(t, d)
+			ctx := context.Background()
+			ddl(t, db, itemsDDL, `CREATE TABLE subs (id {id}, item_id {big} NOT NULL REFERENCES items(id) ON DELETE CASCADE, deleted_at {ts} NULL)`)
+			for i := 1; i <= n+2; i++ {
+				exec(t, db, fmt.Sprintf("INSERT INTO items (id) VALUES (%d)", i))
+				exec(t, db, fmt.Sprintf("INSERT INTO subs (id, item_id) VALUES (%d, %d), (%d, %d)", 2*i, i, 2*i+1, i))
+			}
+			if _, err := db.Delete(ctx, "items", n+2); err != nil { // warm: schema and log read
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if _, err := db.Delete(ctx, "items", n+1); err != nil {
+				t.Fatal(err)
+			}
+			typical := time.Since(start)
+			var failed, ok int
+			for i := 1; i <= n; i++ {
+				ops := opCount(t, db)
+				dl := time.Duration(rand.Int64N(int64(typical*3/2) + 1))
+				c, cancel := context.WithTimeout(ctx, dl)
+				_, err := db.Delete(c, "items", i)
+				cancel()
+				var hidden int64
+				if err := db.SQL().QueryRow(fmt.Sprintf("SELECT COUNT(*) FROM subs WHERE item_id = %d AND deleted_at IS NOT NULL", i)).Scan(&hidden); err != nil {
+					t.Fatal(err)
+				}
+				del, logged := isDeleted(t, db, "items", i), opCount(t, db)-ops
+				if err != nil {
+					failed++
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("item %d (deadline %v): error without DeadlineExceeded: %v", i, dl, err)
+					}
+					if del || hidden != 0 || logged != 0 {
+						t.Errorf("item %d (deadline %v): failed with %v but changed rows (deleted %v, children %d, logged %d)", i, dl, err, del, hidden, logged)
+					}
+				} else {
+					ok++
+					if !del || hidden != 2 || logged != 1 {
+						t.Errorf("item %d: succeeded but deleted %v, children %d, logged %d", i, del, hidden, logged)
+					}
+				}
+			}
+			t.Logf("%s: %d ops, %d failed on their deadline, %d committed (typical %v)", d, n, failed, ok, typical)
+		})
+	}
+}
+
+// COMMIT is not cut by the deadline: a deferred trigger makes PostgreSQL's
+// COMMIT take 300ms (and shrug off a cancel request) while the context
+// ends 50ms into it. Before, the caller got an error for a committed
+// change; now COMMIT finishes and the call succeeds.
+func TestDeadlineDuringCommit(t *testing.T) {
+	ctx := context.Background()
+	var armed atomic.Bool
+	var cancelOp atomic.Value
+	hook := func(_ context.Context, q string, _ []any) error {
+		if strings.HasPrefix(q, "INSERT INTO softdelete_operations") && armed.Load() {
+			if f, ok := cancelOp.Load().(context.CancelFunc); ok {
+				time.AfterFunc(50*time.Millisecond, f)
+			}
+		}
+		return nil
+	}
+	db := must[*DB](t)(Open(testURL(t, "postgres"), WithStatementHook(hook)))
+	t.Cleanup(func() { db.Close() })
+	ddl(t, db, itemsDDL, "INSERT INTO items (id) VALUES (1)",
+		`CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN PERFORM pg_sleep(0.3); EXCEPTION WHEN query_canceled THEN NULL; END;
+  RETURN NULL;
+END $$`,
+		`CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cancelOp.Store(context.CancelFunc(cancel))
+	armed.Store(true)
+	_, err := db.Delete(c, "items", 1)
+	armed.Store(false)
+	del := isDeleted(t, db, "items", 1)
+	if (err == nil) != del {
+		t.Fatalf("delete returned %v but the row is deleted=%v", err, del)
+	}
+	if err != nil {
+		t.Fatalf("delete whose context ended during COMMIT: %v (want the commit to finish)", err)
+	}
+}
