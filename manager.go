@@ -173,7 +173,23 @@ func (m *Manager[T]) Table() string { return m.name }
 // DB returns the DB the manager belongs to.
 func (m *Manager[T]) DB() *DB { return m.db }
 
-func (m *Manager[T]) query() *Query[T] { return &Query[T]{m: m, limit: -1, offset: -1} }
+func (m *Manager[T]) query() *Query[T] {
+	q := &Query[T]{m: m, limit: -1, offset: -1}
+	if m == nil || m.binding == nil {
+		q.err = errNilManager
+	}
+	return q
+}
+
+var errNilManager = invalidf("nil *Manager (use NewManager)")
+
+// check refuses a nil or zero Manager and a closed DB.
+func (m *Manager[T]) check() error {
+	if m == nil || m.binding == nil {
+		return errNilManager
+	}
+	return m.db.checkOpen()
+}
 
 // AllWithDeleted returns a query over every row, deleted or not.
 func (m *Manager[T]) AllWithDeleted() *Query[T] { q := m.query(); q.scope = scopeAll; return q }
@@ -496,30 +512,67 @@ func (m *binding) rowState(ctx context.Context, ex *executor, id any) (rowStateK
 }
 
 // Delete soft-deletes v, and every row that references it under ON DELETE
-// CASCADE (to any depth) as one operation. If v is already soft-deleted
-// (v's soft-delete field is set), Delete removes it for good, as the seed
-// model does; use HardDelete to do that explicitly.
+// CASCADE (to any depth) as one operation.
+//
+// Whether a delete is soft or hard is decided by the row's state in the
+// database, in the statement that acts on it, never by v alone:
+//   - the row is alive: it is soft-deleted (whatever v's soft-delete field
+//     says: a copy that is stale because someone restored the row meanwhile
+//     hides the row again, it never removes it);
+//   - the row is soft-deleted and v was read deleted too (its soft-delete
+//     field is set): Delete removes it for good, as the seed model does,
+//     with a DELETE that only matches a row that is still soft-deleted;
+//   - the row is soft-deleted but v believed it alive (a racing or earlier
+//     delete by someone else): ErrDeleted, nothing changes;
+//   - no such row: ErrNotFound.
+//
+// Use HardDelete to remove a row for good explicitly.
 func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
+	if err := m.check(); err != nil {
+		return err
+	}
 	base, id, err := m.keyOf(v)
 	if err != nil {
 		return err
 	}
+	wantHard := false
 	if m.del != nil {
-		if _, deleted := m.del.timeValue(base); deleted {
-			return m.hardDelete(ctx, base, id)
+		_, wantHard = m.del.timeValue(base)
+	}
+	// A row restored and deleted again by others between the statements
+	// below is retried a bounded number of times.
+	for attempt := 0; attempt < 3; attempt++ {
+		op, err := m.db.deleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id})
+		if err != nil {
+			return err
+		}
+		if op.Counts[m.name] > 0 {
+			if m.del != nil {
+				m.del.setTime(base, *op.Stamp)
+			}
+			return nil
+		}
+		if !wantHard {
+			return m.missing(ctx, m.ex, id, ErrDeleted)
+		}
+		// The soft delete hid nothing: remove the row only if it is still
+		// soft-deleted when the DELETE runs.
+		n, err := m.db.hardDeleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id, onlyDeleted: true})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		st, err := m.rowState(ctx, m.ex, id)
+		if err != nil {
+			return err
+		}
+		if st == rowMissing {
+			return ErrNotFound
 		}
 	}
-	op, err := m.db.deleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id})
-	if err != nil {
-		return err
-	}
-	if op.Counts[m.name] == 0 {
-		return m.missing(ctx, m.ex, id, ErrDeleted)
-	}
-	if m.del != nil {
-		m.del.setTime(base, *op.Stamp)
-	}
-	return nil
+	return m.missing(ctx, m.ex, id, ErrDeleted)
 }
 
 // missing explains why a statement keyed by id matched nothing.

@@ -196,10 +196,13 @@ func (q *Query[T]) limitOffset(b *sqlBuilder) {
 }
 
 func (q *Query[T]) check() error {
+	if q == nil {
+		return invalidf("nil *Query")
+	}
 	if q.err != nil {
 		return q.err
 	}
-	return q.m.db.checkOpen()
+	return q.m.check()
 }
 
 // All returns the matching rows (in OrderBy order, else unspecified).
@@ -318,7 +321,10 @@ func (q *Query[T]) bulkPred() (pred, error) {
 // Delete soft-deletes the matching alive rows, with their CASCADE
 // dependants, as one operation of set-based statements, and returns how
 // many rows of this table it hid. On an OnlyDeleted query it removes the
-// matching deleted rows for good instead (emptying the trash).
+// matching deleted rows for good instead (emptying the trash). On an
+// AllWithDeleted query it soft-deletes the matching alive rows and leaves
+// the matching deleted ones as they are: only OnlyDeleted().Delete and
+// HardDelete remove rows for good.
 func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
 	if err := q.check(); err != nil {
 		return 0, err
@@ -352,7 +358,10 @@ func (q *Query[T]) HardDelete(ctx context.Context) (int64, error) {
 
 // Restore restores the matching soft-deleted rows, each with exactly the
 // rows its delete hid, and returns how many rows of this table came back.
-// It is all-or-nothing.
+// It is all-or-nothing. Like every verb it acts on the query's scope only:
+// the default (alive) scope holds no deleted rows, so there Restore
+// restores nothing and returns (0, nil) without touching the database;
+// reach hidden rows with OnlyDeleted() or AllWithDeleted().
 func (q *Query[T]) Restore(ctx context.Context) (int64, error) {
 	if err := q.check(); err != nil {
 		return 0, err
@@ -360,6 +369,9 @@ func (q *Query[T]) Restore(ctx context.Context) (int64, error) {
 	p, err := q.bulkPred()
 	if err != nil {
 		return 0, err
+	}
+	if q.scope == scopeAlive {
+		return 0, nil
 	}
 	op, err := q.m.db.restoreRows(ctx, q.m.ex, q.m.tbl, p, opOptions{})
 	if err != nil {
