@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -33,6 +34,7 @@ type binding struct {
 	soft  string   // quoted soft-delete column
 	sel   string   // SELECT <cols> FROM <table>
 	fs    []*field // mapped fields in select order
+	pkGen keyGen   // how the database generates the key when Create gets a zero one
 	exprs exprCache
 	hint  atomic.Int32 // length of the last result, to size the next one
 }
@@ -50,15 +52,22 @@ func PrimaryKey(col string) ManagerOption { return func(c *managerConfig) { c.pk
 
 // NewManager validates T against table once and returns a Manager for it.
 // Every field of T must map to a column of the table (by `db:"..."` tag,
-// else the snake_case of the field name); the table needs a single-column
-// primary key and a nullable soft-delete column (deleted_at by default).
+// else the snake_case of the field name) whose type the field can hold;
+// the key field must map to the table's primary key (or a single-column
+// unique NOT NULL key); the table needs a nullable timestamp soft-delete
+// column (deleted_at by default, or the column a `db:"col,deleted"` tag
+// names). Everything is checked before anything shared is touched: a
+// refused call leaves the DB (its per-table soft-delete columns, its
+// schema, the database) exactly as it was.
 func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T], error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
 	var cfg managerConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
 	typ := reflect.TypeFor[T]()
 	m, err := metaFor(typ)
@@ -66,11 +75,6 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		return nil, err
 	}
 	ctx := context.Background()
-	// Create the operations log now, outside any transaction of the
-	// caller's (SQLite would wait on the caller's write lock, MySQL would
-	// commit the caller's transaction). A failure is reported again by the
-	// first operation that needs the log.
-	_ = db.ensureOps(ctx)
 	t, err := db.tableInfo(ctx, table)
 	if err != nil {
 		if se, ok := err.(*SchemaError); ok {
@@ -112,11 +116,22 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		return nil, &SchemaError{Type: typ.String(), Table: table,
 			Msg: "no primary key field: embed softdelete.Model, add an ID field, or tag one `db:\"col,pk\"`"}
 	}
-	// Soft-delete column: tag, else the DB's column name.
-	softCol := db.softCol
+	if !t.singleKey(b.pk.Column) {
+		msg := "is not the table's primary key nor a single-column unique NOT NULL key: a key must select one row (add a PRIMARY KEY)"
+		if len(t.PK) == 0 {
+			msg = "the table has no primary key; a key must select one row (add a PRIMARY KEY)"
+		}
+		return nil, &SchemaError{Type: typ.String(), Field: b.pk.Name, Table: table, Column: b.pk.Column, Msg: msg}
+	}
+	// Soft-delete column: tag, else the table's current one (set by
+	// WithTableDeletedColumn or another Manager's tag), else the DB's name.
+	softCol, tagged := db.softCol, false
+	if t.SoftCol != "" {
+		softCol = t.SoftCol
+	}
 	for _, f := range b.fs {
 		if f.delTag {
-			softCol = f.Column
+			softCol, tagged = f.Column, true
 		}
 	}
 	c, ok := t.column(softCol)
@@ -124,6 +139,35 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
 			Msg: "table has no nullable soft-delete column; add it (softdelete adopt prints the DDL)"}
 	}
+	if !softColumnType(db.dialect.Name(), c.Type) {
+		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
+			Msg: fmt.Sprintf("soft-delete column has type %s; it must be a nullable timestamp (%s)", c.Type, db.dialect.TimestampType())}
+	}
+	if tagged && t.SoftCol != softCol {
+		if prev, ok := db.softColumns()[table]; ok && prev != softCol {
+			return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
+				Msg: fmt.Sprintf("the table's soft-delete column is already %s (WithTableDeletedColumn or another Manager's tag); one table has one", prev)}
+		}
+	}
+	if i, ok := m.byCol[softCol]; ok {
+		b.del = &m.fields[i]
+		if b.del.kind != kTimePtr {
+			return nil, &SchemaError{Type: typ.String(), Field: b.del.Name, Table: table, Column: softCol, Msg: "soft-delete field must be *time.Time"}
+		}
+	}
+	for _, f := range b.fs {
+		c, _ := t.column(f.Column)
+		if err := f.fits(db.dialect.Name(), c.Type); err != nil {
+			return nil, &SchemaError{Type: typ.String(), Field: f.Name, Table: table, Column: f.Column, Msg: err.Error()}
+		}
+	}
+	b.pkGen = keyGeneration(db.dialect.Name(), t, b.pk.Column)
+	// Everything is valid: only now touch what is shared. Create the
+	// operations log outside any transaction of the caller's (SQLite would
+	// wait on the caller's write lock, MySQL would commit the caller's
+	// transaction); a failure is reported again by the first operation
+	// that needs the log.
+	_ = db.ensureOps(ctx)
 	if t.SoftCol != softCol {
 		if err := db.setSoftColumn(ctx, table, softCol); err != nil {
 			return nil, err
@@ -134,12 +178,6 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		b.tbl = t
 	}
 	b.soft = db.dialect.Quote(softCol)
-	if i, ok := m.byCol[softCol]; ok {
-		b.del = &m.fields[i]
-		if b.del.kind != kTimePtr {
-			return nil, &SchemaError{Type: typ.String(), Field: b.del.Name, Column: softCol, Msg: "soft-delete field must be *time.Time"}
-		}
-	}
 	if i, ok := m.byCol["created_at"]; ok && (m.fields[i].kind == kTime || m.fields[i].kind == kTimePtr) {
 		b.crt = &m.fields[i]
 	}

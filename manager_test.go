@@ -2,7 +2,9 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -143,4 +145,163 @@ func TestQueryVerbsKeepScope(t *testing.T) {
 			t.Fatalf("%d alive customers, want 2", n)
 		}
 	})
+}
+
+// Issue 8: a refused NewManager leaves no trace. Before the fix a struct
+// tagging a text column `db:"name,deleted"` made that column the table's
+// soft-delete column for the whole DB (db.Delete then said ErrDeleted on a
+// live row and Purge removed live rows), and created the operations log.
+func TestRefusedNewManagerLeavesNoTrace(t *testing.T) {
+	type TaggedText struct {
+		ID   int64
+		Name string `db:"name,deleted"`
+	}
+	type TaggedTextPtr struct {
+		ID   int64
+		Name *time.Time `db:"name,deleted"`
+	}
+	type TaggedNumber struct {
+		ID  int64
+		Qty *time.Time `db:"qty,deleted"`
+	}
+	type Note struct {
+		ID        int64
+		Name      *string
+		Qty       *int64
+		DeletedAt *time.Time
+	}
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE notes (id {id}, name {text} NULL, qty {big} NULL, deleted_at {ts} NULL)`)
+		exec(t, db, "INSERT INTO notes (id, name, qty) VALUES (1, 'one', 1), (2, 'two', 2)")
+		var se *SchemaError
+		if _, err := NewManager[TaggedText](db, "notes"); !errors.As(err, &se) {
+			t.Fatalf("text soft-delete column with a string field: %v", err)
+		}
+		// Nothing was created in the database.
+		if _, err := db.SQL().ExecContext(ctx, "SELECT COUNT(*) FROM softdelete_operations"); err == nil {
+			t.Fatal("a refused NewManager created the operations log")
+		}
+		// The DB behaves as before: deleted_at is the soft-delete column.
+		if _, err := db.Delete(ctx, "notes", 1); err != nil {
+			t.Fatalf("db.Delete of a live row after a refused NewManager: %v", err)
+		}
+		if _, err := db.Restore(ctx, "notes", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewManager[TaggedTextPtr](db, "notes"); !errors.As(err, &se) || se.Column != "name" {
+			t.Fatalf("text soft-delete column: %v, want a SchemaError naming column name", err)
+		}
+		if _, err := NewManager[TaggedNumber](db, "notes"); !errors.As(err, &se) || se.Column != "qty" {
+			t.Fatalf("integer soft-delete column: %v, want a SchemaError naming column qty", err)
+		}
+		if _, err := db.Delete(ctx, "notes", 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Purge(ctx, PurgePolicy{OlderThan: time.Nanosecond}); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(t, db, "notes"); got != "notes alive=[1] deleted=[]\n" {
+			t.Fatalf("after delete, restore and purge: %q", got)
+		}
+		// A valid Manager still works afterwards.
+		m, err := NewManager[Note](db, "notes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := must[int64](t)(m.Count(ctx)); n != 1 {
+			t.Fatalf("count = %d", n)
+		}
+	})
+}
+
+// Issue 8: NewManager refuses a key that does not select one row (no
+// primary key, or a column that is not the primary key) and fields whose
+// Go type cannot hold their column, naming field, column and types.
+func TestNewManagerRefusesBadKeysAndTypes(t *testing.T) {
+	type Row struct {
+		ID        int64
+		Name      string
+		DeletedAt *time.Time
+	}
+	type NameInt struct {
+		ID        int64
+		Name      int64
+		DeletedAt *time.Time
+	}
+	type WhenText struct {
+		ID        int64
+		Name      time.Time
+		DeletedAt *time.Time
+	}
+	type FlagText struct {
+		ID        int64
+		Name      bool
+		DeletedAt *time.Time
+	}
+	type KeyByName struct {
+		ID        int64
+		Name      string `db:"name,pk"`
+		DeletedAt *time.Time
+	}
+	type StructField struct {
+		ID        int64
+		Name      struct{ A int }
+		DeletedAt *time.Time
+	}
+	type Scanned struct {
+		ID        int64
+		Name      sql.NullString
+		Qty       *float64
+		DeletedAt *time.Time
+	}
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db,
+			`CREATE TABLE nokey (id {big} NOT NULL, name {text} NOT NULL, deleted_at {ts} NULL)`,
+			`CREATE TABLE typed (id {id}, name {text} NOT NULL, qty {dec} NULL, deleted_at {ts} NULL)`)
+		exec(t, db, "INSERT INTO nokey (id, name) VALUES (7, 'a'), (7, 'b')")
+		var se *SchemaError
+		if _, err := NewManager[Row](db, "nokey"); !errors.As(err, &se) || se.Column != "id" || !errors.Is(err, ErrSchema) {
+			t.Fatalf("table without a primary key: %v", err)
+		}
+		if _, err := NewManager[KeyByName](db, "typed"); !errors.As(err, &se) || se.Column != "name" || se.Field != "Name" {
+			t.Fatalf("key that is not the primary key: %v", err)
+		}
+		for name, f := range map[string]func() error{
+			"int field on a text column":    func() error { _, err := NewManager[NameInt](db, "typed"); return err },
+			"time field on a text column":   func() error { _, err := NewManager[WhenText](db, "typed"); return err },
+			"bool field on a text column":   func() error { _, err := NewManager[FlagText](db, "typed"); return err },
+			"struct field on a text column": func() error { _, err := NewManager[StructField](db, "typed"); return err },
+		} {
+			err := f()
+			if db.Dialect() == "sqlite" && name == "time field on a text column" {
+				if err != nil { // SQLite keeps times as text: allowed
+					t.Errorf("%s on sqlite: %v", name, err)
+				}
+				continue
+			}
+			if !errors.As(err, &se) || se.Field != "Name" || se.Column != "name" || !strings.Contains(se.Msg, "cannot hold") {
+				t.Errorf("%s: %v, want a SchemaError naming field Name and column name", name, err)
+			}
+		}
+		m, err := NewManager[Scanned](db, "typed")
+		if err != nil {
+			t.Fatalf("sql.NullString and *float64 fields: %v", err)
+		}
+		if err := m.Create(ctx, &Scanned{Name: sql.NullString{String: "x", Valid: true}}); err != nil {
+			t.Fatal(err)
+		}
+		// Nothing above changed the table (the two rows with id 7 are intact).
+		if n := must[int64](t)(countRows(t, db, "nokey")); n != 2 {
+			t.Fatalf("nokey has %d rows", n)
+		}
+	})
+}
+
+// countRows counts every row of a table.
+func countRows(t *testing.T, db *DB, table string) (int64, error) {
+	var n int64
+	err := db.SQL().QueryRow("SELECT COUNT(*) FROM " + db.dialect.Quote(table)).Scan(&n)
+	return n, err
 }

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 	"strings"
@@ -399,4 +400,183 @@ func parseTimeText(s string) (time.Time, bool, error) {
 		}
 	}
 	return time.Time{}, false, fmt.Errorf("softdelete: cannot parse time %q", s)
+}
+
+// singleKey reports whether col alone is the table's primary key: the
+// engine (restore, the log, hooks) addresses rows by the primary key, so
+// a Manager's key must be that key and select one row.
+func (t *table) singleKey(col string) bool {
+	return len(t.PK) == 1 && t.PK[0] == col
+}
+
+// softColumnType reports whether a column of the dialect's type can hold
+// operation stamps: a timestamp (PostgreSQL timestamp/timestamptz, MySQL
+// DATETIME/TIMESTAMP), or on SQLite a column whose declared type names a
+// date or a time (DATETIME, TIMESTAMP, DATE). Text and integer columns are
+// refused.
+func softColumnType(dialect, typ string) bool {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	switch dialect {
+	case "postgres":
+		return strings.HasPrefix(t, "timestamp")
+	case "mysql":
+		return strings.HasPrefix(t, "datetime") || strings.HasPrefix(t, "timestamp")
+	}
+	return strings.Contains(t, "date") || strings.Contains(t, "time")
+}
+
+// keyGen is how the database fills a key column that an INSERT omits.
+type keyGen uint8
+
+const (
+	keyGenNone  keyGen = iota // no default: a zero key is refused before writing
+	keyGenInt                 // auto-increment, identity, serial or SQLite rowid
+	keyGenOther               // a default expression of another type (uuid, text)
+)
+
+func keyGeneration(dialect string, t *table, col string) keyGen {
+	c, _ := t.column(col)
+	integer := columnClass(dialect, c.Type) == clsInt
+	if dialect == "sqlite" && strings.EqualFold(strings.TrimSpace(c.Type), "integer") && t.singleKey(col) {
+		return keyGenInt // an alias of the rowid
+	}
+	switch {
+	case !c.Default:
+		return keyGenNone
+	case integer:
+		return keyGenInt
+	}
+	return keyGenOther
+}
+
+type colClass uint8
+
+const (
+	clsUnknown colClass = iota
+	clsInt
+	clsFloat
+	clsNumeric
+	clsText
+	clsBool
+	clsTime
+	clsBytes
+)
+
+// columnClass sorts a column type of the dialect into what Go can hold it.
+// Types it does not know (arrays, user-defined types) are clsUnknown and
+// not checked.
+func columnClass(dialect, typ string) colClass {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	if t == "" || strings.HasSuffix(t, "]") {
+		return clsUnknown
+	}
+	if dialect == "sqlite" { // type affinity, plus the names tools use for bools and times
+		switch {
+		case strings.Contains(t, "int"):
+			return clsInt
+		case strings.Contains(t, "char"), strings.Contains(t, "clob"), strings.Contains(t, "text"):
+			return clsText
+		case strings.Contains(t, "blob"):
+			return clsBytes
+		case strings.Contains(t, "real"), strings.Contains(t, "floa"), strings.Contains(t, "doub"):
+			return clsFloat
+		case strings.Contains(t, "bool"):
+			return clsBool
+		case strings.Contains(t, "date"), strings.Contains(t, "time"):
+			return clsTime
+		case strings.Contains(t, "numeric"), strings.Contains(t, "decimal"):
+			return clsNumeric
+		}
+		return clsUnknown
+	}
+	base := t
+	if i := strings.IndexAny(base, "( "); i >= 0 {
+		base = base[:i]
+	}
+	switch {
+	case t == "tinyint(1)", t == "bit(1)", base == "boolean", base == "bool":
+		return clsBool
+	}
+	switch base {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "int2", "int4", "int8",
+		"serial", "bigserial", "smallserial", "year":
+		return clsInt
+	case "numeric", "decimal":
+		return clsNumeric
+	case "real", "double", "float", "float4", "float8":
+		return clsFloat
+	case "timestamp", "timestamptz", "datetime", "date":
+		return clsTime
+	case "char", "varchar", "character", "text", "tinytext", "mediumtext", "longtext", "citext",
+		"uuid", "json", "jsonb", "enum", "set", "nchar", "nvarchar", "name", "inet", "cidr", "macaddr", "xml":
+		return clsText
+	case "bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary":
+		return clsBytes
+	}
+	return clsUnknown
+}
+
+var valuerType = reflect.TypeOf((*driver.Valuer)(nil)).Elem()
+
+// fits checks that the field's Go type can hold values of a column of
+// type colType (a nil error) or says why not. Types that implement
+// sql.Scanner or driver.Valuer, interfaces and unknown column types are
+// trusted; a pointer is checked by what it points at (nullable columns).
+func (f *field) fits(dialect, colType string) error {
+	t := f.typ
+	for {
+		if t == timeType {
+			break
+		}
+		if reflect.PointerTo(t).Implements(scannerType) || t.Implements(valuerType) {
+			return nil
+		}
+		if t.Kind() != reflect.Pointer {
+			break
+		}
+		t = t.Elem()
+	}
+	cls := columnClass(dialect, colType)
+	ok := func(allowed ...colClass) error {
+		if cls == clsUnknown {
+			return nil
+		}
+		for _, a := range allowed {
+			if a == cls {
+				return nil
+			}
+		}
+		return fmt.Errorf("Go type %s cannot hold column type %s (use a matching type, a pointer or sql.Null* for NULLs, or a sql.Scanner)", f.typ, colType)
+	}
+	sqlite := dialect == "sqlite"
+	if t == timeType {
+		if sqlite { // SQLite keeps times as text or numbers too
+			return ok(clsTime, clsText, clsInt, clsNumeric, clsFloat)
+		}
+		return ok(clsTime)
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if sqlite {
+			return ok(clsInt, clsBool, clsNumeric)
+		}
+		if dialect == "mysql" {
+			return ok(clsInt, clsBool)
+		}
+		return ok(clsInt)
+	case reflect.Float32, reflect.Float64:
+		return ok(clsInt, clsFloat, clsNumeric)
+	case reflect.Bool:
+		return ok(clsBool, clsInt)
+	case reflect.String:
+		return nil // every column type has a text form
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return ok(clsBytes, clsText)
+		}
+	case reflect.Interface:
+		return nil
+	}
+	return fmt.Errorf("Go type %s cannot hold a column value (implement sql.Scanner and driver.Valuer for it)", f.typ)
 }
