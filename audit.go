@@ -108,7 +108,7 @@ func (db *DB) operation(ctx context.Context, ex *executor, id int64) (*Operation
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	if err := db.opsFor(ctx, ex); err != nil {
 		return nil, err
 	}
 	rows, err := ex.query(ctx, "SELECT "+opColumns+" FROM softdelete_operations WHERE id = "+db.ph(1), id)
@@ -169,11 +169,11 @@ func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, err
 	if target.Kind != OpDelete || target.Stamp == nil {
 		return nil, invalidf("operation %d is a %s; only deletes can be undone", id, target.Kind)
 	}
-	t, err := db.tableInfo(ctx, target.Table)
+	t, err := db.tableFor(ctx, ex, target.Table)
 	if err != nil {
 		return nil, err
 	}
-	s, err := db.loadSchema(ctx)
+	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}

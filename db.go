@@ -33,8 +33,8 @@ type DB struct {
 	schemaMu sync.Mutex
 	schema   *schema
 
-	opsOnce sync.Mutex
-	opsOK   bool
+	opsOnce sync.Mutex  // serializes Migrate
+	opsOK   atomic.Bool // softdelete's own tables are known to be there and current
 
 	hooksMu sync.RWMutex
 	hooks   []*Hooks
@@ -407,7 +407,14 @@ func (db *DB) Refresh(ctx context.Context) error {
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
-	s, err := db.dialect.LoadSchema(ctx, db.exec())
+	return db.refresh(ctx, db.exec())
+}
+
+// refresh reads the schema through ex: inside a caller's transaction,
+// through that transaction, never the pool (which the caller's
+// transactions may hold every connection of: sqlite::memory: has one).
+func (db *DB) refresh(ctx context.Context, ex *executor) error {
+	s, err := db.dialect.LoadSchema(ctx, ex)
 	if err != nil {
 		return fmt.Errorf("softdelete: reading schema: %w", err)
 	}
@@ -418,15 +425,25 @@ func (db *DB) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// loadSchema returns the cached schema, reading it on first use.
+// loadSchema returns the cached schema, reading it through the pool on
+// first use. Operations that may run in a caller's transaction use
+// schemaFor.
 func (db *DB) loadSchema(ctx context.Context) (*schema, error) {
+	return db.schemaFor(ctx, db.exec())
+}
+
+// schemaFor returns the cached schema, reading it through ex on first use.
+func (db *DB) schemaFor(ctx context.Context, ex *executor) (*schema, error) {
 	db.schemaMu.Lock()
 	s := db.schema
 	db.schemaMu.Unlock()
 	if s != nil {
 		return s, nil
 	}
-	if err := db.Refresh(ctx); err != nil {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := db.refresh(ctx, ex); err != nil {
 		return nil, err
 	}
 	db.schemaMu.Lock()
@@ -434,20 +451,32 @@ func (db *DB) loadSchema(ctx context.Context) (*schema, error) {
 	return db.schema, nil
 }
 
-// tableInfo returns a table's metadata, re-reading the schema once if the
-// table is not known (it may have been created after the last read).
+// tableInfo is tableFor through the pool.
 func (db *DB) tableInfo(ctx context.Context, name string) (*table, error) {
-	s, err := db.loadSchema(ctx)
+	return db.tableFor(ctx, db.exec(), name)
+}
+
+// tableFor returns a table's metadata, re-reading the schema (through ex)
+// once if the table is not known: it may have been created after the last
+// read.
+func (db *DB) tableFor(ctx context.Context, ex *executor, name string) (*table, error) {
+	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
 	if t := s.tables[name]; t != nil {
 		return t, nil
 	}
-	if err := db.Refresh(ctx); err != nil {
+	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	s, _ = db.loadSchema(ctx)
+	if err := db.refresh(ctx, ex); err != nil {
+		return nil, err
+	}
+	s, err = db.schemaFor(ctx, ex)
+	if err != nil {
+		return nil, err
+	}
 	if t := s.tables[name]; t != nil {
 		return t, nil
 	}

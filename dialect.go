@@ -71,6 +71,11 @@ type dialect interface {
 
 	// DDL for softdelete's own tables.
 	OpsTableDDL() []string
+	// OwnColumnsSQL lists (table, column, type) of softdelete's own tables
+	// in the current schema.
+	OwnColumnsSQL() string
+	// OpsUpgrades brings own tables made by older versions up to date.
+	OpsUpgrades() []opsUpgrade
 	// ColumnType of a timestamp column with microseconds.
 	TimestampType() string
 }

@@ -177,3 +177,10 @@ func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + 
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }
 
 func (mysqlDialect) WritableCTE() bool { return false }
+
+func (mysqlDialect) OwnColumnsSQL() string {
+	return `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
+}
+
+func (mysqlDialect) OpsUpgrades() []opsUpgrade { return nil }

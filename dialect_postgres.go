@@ -181,3 +181,10 @@ func (postgresDialect) CastWrap(colType string) (string, string) {
 }
 
 func (postgresDialect) WritableCTE() bool { return true }
+
+func (postgresDialect) OwnColumnsSQL() string {
+	return `SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name LIKE 'softdelete%'`
+}
+
+func (postgresDialect) OpsUpgrades() []opsUpgrade { return nil }

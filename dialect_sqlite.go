@@ -190,3 +190,10 @@ func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr +
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
 
 func (sqliteDialect) WritableCTE() bool { return false }
+
+func (sqliteDialect) OwnColumnsSQL() string {
+	return `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p
+WHERE m.type = 'table' AND m.name LIKE 'softdelete%'`
+}
+
+func (sqliteDialect) OpsUpgrades() []opsUpgrade { return nil }

@@ -925,10 +925,10 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 	if !t.soft() {
 		return nil, &SchemaError{Table: t.Name, Msg: "table has no soft-delete column"}
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	if err := db.opsFor(ctx, ex); err != nil {
 		return nil, err
 	}
-	s, err := db.loadSchema(ctx)
+	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
@@ -999,7 +999,7 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 	if err := db.checkOpen(); err != nil {
 		return 0, err
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	if err := db.opsFor(ctx, ex); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -1074,7 +1074,7 @@ func (db *DB) restoreKey(ctx context.Context, ex *executor, t *table, key []any,
 	if len(key) != len(t.PK) {
 		return nil, invalidf("table %s has a %d-column primary key, got %d values", t.Name, len(t.PK), len(key))
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	if err := db.opsFor(ctx, ex); err != nil {
 		return nil, err
 	}
 	var op *Operation
@@ -1096,7 +1096,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	visiting[self] = true
 	defer delete(visiting, self)
 	parentsRestored := false
-	s, err := db.loadSchema(ctx)
+	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
@@ -1224,10 +1224,10 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	if err := db.opsFor(ctx, ex); err != nil {
 		return nil, err
 	}
-	s, err := db.loadSchema(ctx)
+	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}

@@ -222,40 +222,136 @@ func (db *DB) runBefore(ctx context.Context, ev *Event) error {
 
 // Migrate creates softdelete's own tables (the operations log and the
 // bookkeeping of SET NULL references and purge leases) if they are
-// missing. It runs on first use anyway; call it from your migrations to
-// control when DDL happens.
+// missing, and brings tables made by an older version up to date. It runs
+// on first use anyway; call it from your migrations to control when DDL
+// happens. On MySQL/MariaDB, where DDL commits the open transaction, call
+// it before using softdelete inside your own transactions.
 func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
 	db.opsOnce.Lock()
 	defer db.opsOnce.Unlock()
-	if db.opsOK {
+	if db.opsOK.Load() {
 		return nil
 	}
 	ex := db.exec()
-	for _, stmt := range db.dialect.OpsTableDDL() {
+	stmts, err := db.opsPending(ctx, ex)
+	if err != nil {
+		return fmt.Errorf("softdelete: reading the operations log's tables: %w", err)
+	}
+	for _, stmt := range stmts {
 		if _, err := ex.exec(ctx, stmt); err != nil {
 			// Two processes racing to create the same table: try once more.
 			if _, err2 := ex.exec(ctx, stmt); err2 != nil {
+				if again, cerr := db.opsPending(ctx, ex); cerr == nil && len(again) == 0 {
+					break // the other process finished the job
+				}
 				return fmt.Errorf("softdelete: creating the operations log: %w", err)
 			}
 		}
 	}
-	db.opsOK = true
+	db.opsOK.Store(true)
 	return nil
 }
 
-// ensureOps creates the operations log on first use, outside any caller
-// transaction (MySQL commits a transaction on DDL).
+// ensureOps is opsFor through the pool.
 func (db *DB) ensureOps(ctx context.Context) error {
-	db.opsOnce.Lock()
-	ok := db.opsOK
-	db.opsOnce.Unlock()
-	if ok {
+	return db.opsFor(ctx, db.exec())
+}
+
+// opsFor makes sure softdelete's own tables exist and are current before
+// an operation runs on ex. Through the pool it is Migrate. Inside a
+// caller's transaction nothing reaches for the pool: the tables are checked
+// through the transaction and, where DDL is transactional (PostgreSQL,
+// SQLite), created or upgraded in it (under a savepoint); MySQL would
+// commit the caller's transaction, so there a missing table is an error
+// that says to call Migrate first.
+func (db *DB) opsFor(ctx context.Context, ex *executor) error {
+	if db.opsOK.Load() {
 		return nil
 	}
-	return db.Migrate(ctx)
+	if ex.tx == nil {
+		return db.Migrate(ctx)
+	}
+	stmts, err := db.opsPending(ctx, ex)
+	if err != nil {
+		return fmt.Errorf("softdelete: reading the operations log's tables: %w", err)
+	}
+	if len(stmts) == 0 {
+		db.opsOK.Store(true)
+		return nil
+	}
+	if dd, ok := db.dialect.(ddlDialect); !ok || !dd.TransactionalDDL() {
+		return &SchemaError{Table: "softdelete_operations", Msg: "softdelete's own tables are missing or out of date, and creating them would commit " +
+			"your transaction on " + db.dialect.Name() + ": call db.Migrate(ctx) (or run softdelete migrate) before using softdelete inside your own transactions"}
+	}
+	err = ex.inTx(ctx, func(ex *executor) error {
+		for _, stmt := range stmts {
+			if _, err := ex.exec(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Another transaction may have created them meanwhile (PostgreSQL
+		// then refuses the second CREATE once the first commits).
+		if again, cerr := db.opsPending(ctx, ex); cerr == nil && len(again) == 0 {
+			return nil
+		}
+		return fmt.Errorf("softdelete: creating the operations log in the caller's transaction: %w", err)
+	}
+	// Created in a transaction that may still roll back: opsOK stays unset
+	// and the next operation checks again.
+	return nil
+}
+
+// opsUpgrade is a column that softdelete's tables gained (or changed)
+// after their first release, with the DDL that brings an older table up to
+// date.
+type opsUpgrade struct {
+	Table, Column string
+	Type          string // the column's type must contain this (lower case); "" if any type will do
+	DDL           string
+}
+
+// opsPending returns the DDL that would bring softdelete's own tables up
+// to date (none: nothing to do), reading the catalog through ex.
+func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
+	rows, err := ex.query(ctx, db.dialect.OwnColumnsSQL())
+	if err != nil {
+		return nil, err
+	}
+	cols := map[string]map[string]string{} // table -> column -> type
+	for rows.Next() {
+		var tbl, col, typ string
+		if err := rows.Scan(&tbl, &col, &typ); err != nil {
+			rows.Close()
+			return nil, db.translate(err)
+		}
+		if cols[tbl] == nil {
+			cols[tbl] = map[string]string{}
+		}
+		cols[tbl][col] = strings.ToLower(typ)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, db.translate(err)
+	}
+	var out []string
+	for _, t := range []string{"softdelete_operations", "softdelete_nulled", "softdelete_purge_lease"} {
+		if cols[t] == nil {
+			out = append(out, db.dialect.OpsTableDDL()...) // all IF NOT EXISTS
+			return out, nil
+		}
+	}
+	for _, u := range db.dialect.OpsUpgrades() {
+		typ, ok := cols[u.Table][u.Column]
+		if !ok || (u.Type != "" && !strings.Contains(typ, u.Type)) {
+			out = append(out, u.DDL)
+		}
+	}
+	return out, nil
 }
 
 // recordOp writes op to the log inside the operation's transaction and

@@ -385,3 +385,124 @@ END $$`,
 		t.Fatalf("delete whose context ended during COMMIT: %v (want the commit to finish)", err)
 	}
 }
+
+// Inside callers' transactions nothing reaches for the pool: on
+// sqlite::memory: (one connection) and on PostgreSQL/MariaDB with
+// MaxOpenConns(4) and 4 callers each in a transaction, DeleteTx on a table
+// the DB has not read yet (and, on a fresh database, the first use of the
+// log) must not wait for a connection. MariaDB refuses to create the log
+// inside the caller's transaction (DDL would commit it) with a clear error.
+func TestNoPoolInsideCallerTx(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			callers := 4
+			var db *DB
+			if d == "sqlite" {
+				db = must[*DB](t)(Open("sqlite::memory:"))
+				t.Cleanup(func() { db.Close() })
+				callers = 1
+			} else {
+				db = openTest(t, d)
+				db.SQL().SetMaxOpenConns(callers)
+			}
+			raw := func(q string) {
+				t.Helper()
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Created behind the DB's back: not in its schema yet.
+			typ := map[string]string{"sqlite": "INTEGER", "postgres": "BIGINT", "mysql": "BIGINT"}[d]
+			ts := map[string]string{"sqlite": "DATETIME", "postgres": "TIMESTAMPTZ", "mysql": "DATETIME(6)"}[d]
+			raw("CREATE TABLE things (id " + typ + " PRIMARY KEY, deleted_at " + ts + " NULL)")
+			raw("INSERT INTO things (id) VALUES (1), (2), (3), (4)")
+			if d == "mysql" {
+				tx := must[*sql.Tx](t)(db.SQL().BeginTx(ctx, nil))
+				_, err := db.DeleteTx(ctx, tx, "things", 1)
+				tx.Rollback()
+				var se *SchemaError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), "Migrate") {
+					t.Fatalf("MariaDB, log missing, in a tx: %v (want a SchemaError saying to call Migrate)", err)
+				}
+				if err := db.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				raw("CREATE TABLE later (id BIGINT PRIMARY KEY, deleted_at DATETIME(6) NULL)")
+				raw("INSERT INTO later (id) VALUES (1), (2), (3), (4)")
+			}
+			run := func(table string) {
+				var wg sync.WaitGroup
+				errs := make(chan error, callers)
+				var ready sync.WaitGroup
+				ready.Add(callers)
+				for i := 1; i <= callers; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						tx, err := db.SQL().BeginTx(ctx, nil)
+						ready.Done()
+						if err != nil {
+							errs <- err
+							return
+						}
+						defer tx.Rollback()
+						ready.Wait() // every connection is now held by a caller
+						if _, err := db.DeleteTx(ctx, tx, table, i); err != nil {
+							errs <- fmt.Errorf("DeleteTx(%s, %d): %w", table, i, err)
+							return
+						}
+						errs <- tx.Commit()
+					}()
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := 1; i <= callers; i++ {
+					if !isDeleted(t, db, table, i) {
+						t.Fatalf("%s %d not deleted", table, i)
+					}
+				}
+			}
+			if d == "mysql" {
+				run("later")
+			} else {
+				run("things")
+			}
+			if ctx.Err() != nil {
+				t.Fatal("hung: a caller's transaction waited for the pool")
+			}
+			// Undo inside a transaction works too, and so does a table
+			// created inside the caller's transaction (SQLite, PostgreSQL).
+			tx := must[*sql.Tx](t)(db.SQL().BeginTx(ctx, nil))
+			defer tx.Rollback()
+			if d != "mysql" {
+				if _, err := tx.ExecContext(ctx, "CREATE TABLE fresh (id "+typ+" PRIMARY KEY, deleted_at "+ts+" NULL)"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := tx.ExecContext(ctx, "INSERT INTO fresh (id) VALUES (7)"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.DeleteTx(ctx, tx, "fresh", 7); err != nil {
+					t.Fatalf("DeleteTx on a table created in the tx: %v", err)
+				}
+			}
+			var id int64
+			if err := tx.QueryRowContext(ctx, "SELECT MIN(id) FROM softdelete_operations").Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.UndoTx(ctx, tx, id); err != nil {
+				t.Fatalf("UndoTx: %v", err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

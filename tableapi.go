@@ -23,7 +23,7 @@ func (db *DB) DeleteTx(ctx context.Context, tx *sql.Tx, table string, key ...any
 }
 
 func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any, dry bool) (*Operation, error) {
-	t, err := db.keyedTable(ctx, table, key)
+	t, err := db.keyedTable(ctx, ex, table, key)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any,
 // Restore restores the row of table with the given primary key and exactly
 // the rows its delete hid.
 func (db *DB) Restore(ctx context.Context, table string, key ...any) (*Operation, error) {
-	t, err := db.keyedTable(ctx, table, key)
+	t, err := db.keyedTable(ctx, db.exec(), table, key)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (db *DB) Restore(ctx context.Context, table string, key ...any) (*Operation
 
 // RestoreWithParents is Restore that first restores soft-deleted parents.
 func (db *DB) RestoreWithParents(ctx context.Context, table string, key ...any) (*Operation, error) {
-	t, err := db.keyedTable(ctx, table, key)
+	t, err := db.keyedTable(ctx, db.exec(), table, key)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (p *DeletePlan) Allowed() bool { return len(p.Blockers) == 0 }
 // real delete in a transaction and rolling it back: the counts and
 // blockers come from the same code path as Delete.
 func (db *DB) PlanDelete(ctx context.Context, table string, key ...any) (*DeletePlan, error) {
-	t, err := db.keyedTable(ctx, table, key)
+	t, err := db.keyedTable(ctx, db.exec(), table, key)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +97,11 @@ func (db *DB) plan(ctx context.Context, ex *executor, t *table, root pred, key [
 	return &DeletePlan{Table: t.Name, Counts: op.Counts, Nulled: op.Nulled}, nil
 }
 
-func (db *DB) keyedTable(ctx context.Context, table string, key []any) (*table, error) {
+func (db *DB) keyedTable(ctx context.Context, ex *executor, table string, key []any) (*table, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	t, err := db.tableInfo(ctx, table)
+	t, err := db.tableFor(ctx, ex, table)
 	if err != nil {
 		return nil, err
 	}
