@@ -305,3 +305,130 @@ func countRows(t *testing.T, db *DB, table string) (int64, error) {
 	err := db.SQL().QueryRow("SELECT COUNT(*) FROM " + db.dialect.Quote(table)).Scan(&n)
 	return n, err
 }
+
+// Issue 8: Create with a key the database generates that is not an integer
+// (uuid, text default). PostgreSQL and SQLite return it (RETURNING) into
+// the field; MySQL cannot, so Create refuses before writing. Before the fix
+// Create reported a failure after inserting the row (a retry duplicated it).
+func TestCreateGeneratedNonIntegerKey(t *testing.T) {
+	type Token struct {
+		ID        string
+		Name      string
+		DeletedAt *time.Time
+	}
+	type Code struct {
+		Code      string `db:"code,pk"`
+		DeletedAt *time.Time
+	}
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		key := map[string]string{
+			"sqlite":   "id TEXT PRIMARY KEY NOT NULL DEFAULT (lower(hex(randomblob(16))))",
+			"postgres": "id TEXT PRIMARY KEY DEFAULT md5(random()::text)",
+			"mysql":    "id VARCHAR(36) NOT NULL DEFAULT (uuid()) PRIMARY KEY",
+		}[db.Dialect()]
+		ddl(t, db, `CREATE TABLE tokens (`+key+`, name {text} NOT NULL, deleted_at {ts} NULL)`,
+			`CREATE TABLE codes (code {text} NOT NULL PRIMARY KEY, deleted_at {ts} NULL)`)
+		tokens, err := NewManager[Token](db, "tokens")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := &Token{Name: "a"}
+		err = tokens.Create(ctx, tok)
+		rows := must[int64](t)(countRows(t, db, "tokens"))
+		if db.Dialect() == "mysql" {
+			if !errors.Is(err, ErrInvalid) || rows != 0 {
+				t.Fatalf("mysql: Create with a generated text key = %v with %d rows; want ErrInvalid and no row", err, rows)
+			}
+		} else {
+			if err != nil || tok.ID == "" || rows != 1 {
+				t.Fatalf("Create with a generated text key = %v, id %q, %d rows", err, tok.ID, rows)
+			}
+			got := must[*Token](t)(tokens.Get(ctx, tok.ID))
+			if got.Name != "a" {
+				t.Fatalf("Get = %+v", got)
+			}
+			if err := tokens.Delete(ctx, tok); err != nil || tok.DeletedAt == nil {
+				t.Fatalf("Delete: %v", err)
+			}
+		}
+		// A key set in Go works everywhere.
+		if err := tokens.Create(ctx, &Token{ID: "set-in-go", Name: "b"}); err != nil {
+			t.Fatal(err)
+		}
+		// A zero key on a table that generates none is refused before writing.
+		codes, err := NewManager[Code](db, "codes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := codes.Create(ctx, &Code{}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("zero key without a default: %v, want ErrInvalid", err)
+		}
+		if n := must[int64](t)(countRows(t, db, "codes")); n != 0 {
+			t.Fatalf("a refused Create wrote %d rows", n)
+		}
+		if db.Dialect() == "postgres" {
+			ddl(t, db, `CREATE TABLE uids (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT NOT NULL, deleted_at TIMESTAMPTZ NULL)`)
+			uids, err := NewManager[Token](db, "uids")
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := &Token{Name: "u"}
+			if err := uids.Create(ctx, u); err != nil || len(u.ID) != 36 {
+				t.Fatalf("uuid key: %v, id %q", err, u.ID)
+			}
+			if _, err := uids.Get(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// Issue 8: a ConflictError from Create or Save inside the caller's
+// transaction leaves that transaction usable (PostgreSQL aborted it).
+func TestConflictInCallerTxKeepsTxUsable(t *testing.T) {
+	type Member struct {
+		Model
+		Email string
+	}
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE members (id {id}, email {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL, deleted_at {ts} NULL, UNIQUE (email))`)
+		m, err := NewManager[Member](db, "members")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &Member{Email: "a@x"}
+		if err := m.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		mt := m.WithTx(tx)
+		var ce *ConflictError
+		if err := mt.Create(ctx, &Member{Email: "a@x"}); !errors.As(err, &ce) {
+			t.Fatalf("duplicate Create in a tx: %v, want ConflictError", err)
+		}
+		b := &Member{Email: "b@x"}
+		if err := mt.Create(ctx, b); err != nil {
+			t.Fatalf("Create after a conflict in the same tx: %v", err)
+		}
+		b.Email = "a@x"
+		if err := mt.Save(ctx, b); !errors.As(err, &ce) {
+			t.Fatalf("conflicting Save in a tx: %v, want ConflictError", err)
+		}
+		b.Email = "c@x"
+		if err := mt.Save(ctx, b); err != nil {
+			t.Fatalf("Save after a conflict in the same tx: %v", err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatalf("commit after conflicts: %v", err)
+		}
+		if n := must[int64](t)(m.Where("email IN (?)", []string{"a@x", "c@x"}).Count(ctx)); n != 2 {
+			t.Fatalf("%d rows after commit, want 2", n)
+		}
+	})
+}
