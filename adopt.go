@@ -16,6 +16,9 @@ type ddlDialect interface {
 	// AddSoftColumn adds the nullable soft-delete column.
 	AddSoftColumn(t *table, col string) []string
 	DropSoftColumn(t *table, col string) []string
+	// WidenSoftColumn changes a soft-delete column that keeps less than
+	// microseconds (type from) to type to, and back (stamps.go).
+	WidenSoftColumn(t *table, col, from, to string) (up, down []string)
 	// AliveUnique creates an alive-only unique key; helperAdded reports
 	// whether the statements include a helper column the caller must drop
 	// in the down migration (MySQL).
@@ -140,6 +143,12 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 		}
 		up = append(up, dd.AddSoftColumn(t, softCol)...)
 		dSoft = dd.DropSoftColumn(t, softCol)
+	} else if !t.stampExact() {
+		// A stamp must be unique per operation: keep microseconds.
+		c, _ := t.column(t.SoftCol)
+		u, d := dd.WidenSoftColumn(t, t.SoftCol, c.Type, db.dialect.StampWiden(c.Type))
+		up = append(up, u...)
+		dSoft = d
 	}
 	_, haveHelper := t.column(mysqlAliveColumn)
 	// Unique keys that count deleted rows become alive-only.

@@ -146,7 +146,7 @@ func (db *DB) OperationKeys(ctx context.Context, id int64, table string, batch i
 	if batch <= 0 {
 		batch = 1000
 	}
-	return db.stampKeys(db.exec(), s, *op.Stamp)(ctx, table, batch, fn)
+	return db.stampKeys(db.exec(), s, ourStamp(*op.Stamp))(ctx, table, batch, fn)
 }
 
 // Undo restores exactly the rows that delete operation id hid and that are
@@ -175,6 +175,9 @@ func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, err
 	}
 	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
+		return nil, err
+	}
+	if err := db.stampCheck(s, t, OpUndo); err != nil {
 		return nil, err
 	}
 	var op *Operation

@@ -55,3 +55,14 @@ func (d mysqlDialect) DropNamedIndex(t *table, name string) []string {
 func (mysqlDialect) TransactionalDDL() bool { return false }
 
 func (d mysqlDialect) quote(ident string) string { return d.Quote(ident) }
+
+func (d mysqlDialect) WidenSoftColumn(t *table, col, from, to string) ([]string, []string) {
+	modify := func(typ string) string {
+		s := "ALTER TABLE " + d.Quote(t.Name) + " MODIFY COLUMN " + d.Quote(col) + " " + typ + " NULL"
+		if _, zoned := d.StampColumn(typ); zoned {
+			s += " DEFAULT NULL"
+		}
+		return s
+	}
+	return []string{modify(to)}, []string{modify(from)}
+}

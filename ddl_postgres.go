@@ -71,3 +71,10 @@ func (d postgresDialect) DropNamedIndex(_ *table, name string) []string {
 func (postgresDialect) TransactionalDDL() bool { return true }
 
 func (d postgresDialect) quote(ident string) string { return d.Quote(ident) }
+
+func (d postgresDialect) WidenSoftColumn(t *table, col, from, to string) ([]string, []string) {
+	alter := func(typ string) string {
+		return "ALTER TABLE " + d.Quote(t.Name) + " ALTER COLUMN " + d.Quote(col) + " TYPE " + typ
+	}
+	return []string{alter(to)}, []string{alter(from)}
+}

@@ -237,3 +237,8 @@ func stripUnique(sql string) (string, bool) {
 }
 
 func (d sqliteDialect) quote(ident string) string { return d.Quote(ident) }
+
+// WidenSoftColumn: SQLite stores the stamp text as written; nothing to do.
+func (sqliteDialect) WidenSoftColumn(*table, string, string, string) ([]string, []string) {
+	return nil, nil
+}

@@ -69,6 +69,26 @@ type dialect interface {
 	// implicitly (PostgreSQL); elsewhere nothing.
 	CastWrap(colType string) (prefix, suffix string)
 
+	// Operation stamps (stamps.go). StampColumn: the fractional digits a
+	// soft-delete column of this type keeps (-1 unknown) and whether the
+	// session time zone converts it (MariaDB TIMESTAMP). StampWiden: the
+	// type adopt changes a coarser column to.
+	StampColumn(colType string) (prec int, zoned bool)
+	StampWiden(colType string) string
+	// StampValue writes the value of stamp t for a soft-delete column.
+	StampValue(b *sqlBuilder, t time.Time, zoned bool)
+	// StampRead is the expression that reads the stamp in expr exactly:
+	// no driver time parsing, no session time zone. ScanStamp turns what
+	// it read (never nil) into a stamp.
+	StampRead(expr string, zoned bool) string
+	ScanStamp(v any) (stamp, error)
+	// StampBefore writes a condition true when the stamp in expr (not
+	// NULL) is before cut, comparing instants whatever the stored format.
+	StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time)
+	// StampCopy converts the stamp in expr between a zoned and an unzoned
+	// column, keeping the instant.
+	StampCopy(expr string, fromZoned, toZoned bool) string
+
 	// DDL for softdelete's own tables.
 	OpsTableDDL() []string
 	// OwnColumnsSQL lists (table, column, type) of softdelete's own tables

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -184,3 +185,89 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
 }
 
 func (mysqlDialect) OpsUpgrades() []opsUpgrade { return nil }
+
+// Stamps on MariaDB/MySQL. DATETIME(6) holds the UTC wall clock, bound and
+// read as text (whatever the driver's loc). TIMESTAMP(6) is converted
+// through the session time zone, which differs between handles (an app
+// pool at +05:00, the CLI at UTC): it is written and compared through
+// FROM_UNIXTIME and read through UNIX_TIMESTAMP, which carry the instant in
+// any zone. DATETIME, TIMESTAMP and DATETIME(3) keep less than
+// microseconds.
+func (mysqlDialect) StampColumn(typ string) (int, bool) {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	switch {
+	case strings.HasPrefix(t, "datetime"):
+		return typePrecision(t, 0), false
+	case strings.HasPrefix(t, "timestamp"):
+		return typePrecision(t, 0), true
+	case t == "date":
+		return 0, false
+	}
+	return -1, false
+}
+
+func (mysqlDialect) StampWiden(typ string) string {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(typ)), "timestamp") {
+		return "TIMESTAMP(6)"
+	}
+	return "DATETIME(6)"
+}
+
+const mysqlStampLayout = "2006-01-02 15:04:05.000000"
+
+func (mysqlDialect) StampValue(b *sqlBuilder, t time.Time, zoned bool) {
+	if zoned {
+		b.WriteString("FROM_UNIXTIME(CAST(")
+		b.arg(epochMicros(t))
+		b.WriteString(" AS DECIMAL(20,6)))")
+		return
+	}
+	b.arg(t.UTC().Format(mysqlStampLayout))
+}
+
+func (mysqlDialect) StampRead(expr string, zoned bool) string {
+	if zoned {
+		return "UNIX_TIMESTAMP(" + expr + ")"
+	}
+	return "DATE_FORMAT(" + expr + ", '%Y-%m-%d %H:%i:%s.%f')"
+}
+
+func (mysqlDialect) ScanStamp(v any) (stamp, error) {
+	var s string
+	switch x := v.(type) {
+	case []byte:
+		s = string(x)
+	case string:
+		s = x
+	case time.Time:
+		return stamp{at: x.UTC()}, nil
+	case int64:
+		return stamp{at: time.Unix(x, 0).UTC()}, nil
+	default:
+		return stamp{}, fmt.Errorf("softdelete: cannot read a stamp of type %T", v)
+	}
+	if len(s) > 4 && s[4] == '-' {
+		t, err := time.Parse(mysqlStampLayout, s)
+		if err != nil {
+			return stamp{}, fmt.Errorf("softdelete: cannot read stamp %q: %w", s, err)
+		}
+		return stamp{at: t}, nil
+	}
+	t, err := parseEpoch(s)
+	return stamp{at: t}, err
+}
+
+func (d mysqlDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
+	b.WriteString(expr + " < ")
+	d.StampValue(b, cut, zoned)
+}
+
+func (mysqlDialect) StampCopy(expr string, fromZoned, toZoned bool) string {
+	switch {
+	case fromZoned && !toZoned:
+		return "TIMESTAMPADD(MICROSECOND, CAST(UNIX_TIMESTAMP(" + expr + ") * 1000000 AS SIGNED), '1970-01-01 00:00:00')"
+	case !fromZoned && toZoned:
+		return "FROM_UNIXTIME(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " + expr + ") * 0.000001)"
+	}
+	return expr
+}

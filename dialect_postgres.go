@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -188,3 +189,51 @@ WHERE table_schema = current_schema() AND table_name LIKE 'softdelete%'`
 }
 
 func (postgresDialect) OpsUpgrades() []opsUpgrade { return nil }
+
+// Stamps on PostgreSQL: timestamp and timestamptz keep microseconds unless
+// declared with a smaller precision; pgx binds and reads instants (and the
+// wall clock of timestamp without time zone) exactly.
+func (postgresDialect) StampColumn(typ string) (int, bool) {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	switch {
+	case strings.HasPrefix(t, "timestamp"):
+		return typePrecision(t, 6), false
+	case t == "date":
+		return 0, false
+	}
+	return -1, false
+}
+
+func (postgresDialect) StampWiden(typ string) string {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	if t == "date" {
+		return "timestamp(6) without time zone"
+	}
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		if j := strings.IndexByte(t, ')'); j > i {
+			return t[:i] + "(6)" + t[j+1:]
+		}
+	}
+	return t
+}
+
+func (postgresDialect) StampValue(b *sqlBuilder, t time.Time, _ bool) { b.arg(t.UTC()) }
+func (postgresDialect) StampRead(expr string, _ bool) string          { return expr }
+
+func (postgresDialect) ScanStamp(v any) (stamp, error) {
+	if t, ok := v.(time.Time); ok {
+		return stamp{at: t.UTC()}, nil
+	}
+	t, ok, err := toTime(v)
+	if err != nil || !ok {
+		return stamp{}, fmt.Errorf("softdelete: cannot read a stamp of type %T", v)
+	}
+	return stamp{at: t}, nil
+}
+
+func (d postgresDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
+	b.WriteString(expr + " < ")
+	d.StampValue(b, cut, zoned)
+}
+
+func (postgresDialect) StampCopy(expr string, _, _ bool) string { return expr }

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -197,3 +198,55 @@ WHERE m.type = 'table' AND m.name LIKE 'softdelete%'`
 }
 
 func (sqliteDialect) OpsUpgrades() []opsUpgrade { return nil }
+
+// Stamps on SQLite. A column holds whatever a writer stored: our text
+// with six fractional digits, datetime('now') and CURRENT_TIMESTAMP text,
+// RFC 3339, Go's time.Time text (modernc writes t.String() unless
+// _time_format is set), integer unixepoch(), real julianday(). A stamp is
+// read as the stored value (text through a BLOB cast, so no driver parses
+// it) and bound back unchanged; cut-offs compare unixepoch(...,'subsec'),
+// which reads every one of those forms (Go's "+0000 UTC" suffix is first
+// rewritten to "+00:00").
+func (sqliteDialect) StampColumn(string) (int, bool) { return 6, false }
+func (sqliteDialect) StampWiden(t string) string     { return t }
+func (sqliteDialect) StampValue(b *sqlBuilder, t time.Time, _ bool) {
+	b.arg(t.UTC().Format(sqliteTimeLayout))
+}
+
+func (sqliteDialect) StampRead(expr string, _ bool) string {
+	return "CASE typeof(" + expr + ") WHEN 'text' THEN CAST(" + expr + " AS BLOB) ELSE " + expr + " END"
+}
+
+func (sqliteDialect) ScanStamp(v any) (stamp, error) {
+	switch x := v.(type) {
+	case []byte:
+		s := string(x)
+		return stamp{at: foreignTime(s), raw: s}, nil
+	case string:
+		return stamp{at: foreignTime(x), raw: x}, nil
+	case int64, float64:
+		return stamp{at: foreignTime(x), raw: x}, nil
+	case time.Time:
+		return stamp{at: x.UTC()}, nil
+	}
+	return stamp{}, fmt.Errorf("softdelete: cannot read a stamp of type %T", v)
+}
+
+// sqliteInstant is expr as seconds since the epoch (millisecond
+// resolution), or NULL for text no date function reads.
+func sqliteInstant(expr string) string {
+	goText := expr + " GLOB '* [+-][0-9][0-9][0-9][0-9] *'"
+	sp := "instr(substr(" + expr + ", 12), ' ')"
+	rewritten := "substr(" + expr + ", 1, 10 + " + sp + ") || substr(" + expr + ", 12 + " + sp + ", 3) || ':' || substr(" + expr + ", 15 + " + sp + ", 2)"
+	return "unixepoch(CASE WHEN " + goText + " THEN " + rewritten + " ELSE " + expr + " END, 'auto', 'subsec')"
+}
+
+func (sqliteDialect) StampBefore(b *sqlBuilder, expr string, _ bool, cut time.Time) {
+	// Both sides are rounded down to the millisecond, so a row is never
+	// taken before its time (at most it waits a millisecond longer).
+	b.WriteString("IFNULL(" + sqliteInstant(expr) + " < ")
+	b.arg(floorMillis(cut))
+	b.WriteString(", 0)")
+}
+
+func (sqliteDialect) StampCopy(expr string, _, _ bool) string { return expr }

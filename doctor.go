@@ -63,9 +63,8 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 			}
 			continue
 		}
-		if c, _ := t.column(t.SoftCol); !microsecondType(db.Dialect(), c.Type) {
-			add(name, Danger, fmt.Sprintf("%s is %s, which does not keep microseconds: a restore matching the operation stamp would match nothing", t.SoftCol, c.Type),
-				fmt.Sprintf("change the column to %s", db.dialect.TimestampType()))
+		if problem, fix, bad := db.stampProblem(t); bad {
+			add(name, Danger, problem, fix)
 		}
 		if len(t.PK) == 0 {
 			add(name, Danger, "no primary key: rows cannot be addressed for restore", "add a primary key")
@@ -105,18 +104,6 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 		}
 	}
 	return out, nil
-}
-
-// microsecondType reports whether a column type stores microseconds.
-func microsecondType(dialect, typ string) bool {
-	t := strings.ToLower(strings.TrimSpace(typ))
-	switch dialect {
-	case "mysql":
-		return strings.HasSuffix(t, "(6)")
-	case "postgres":
-		return !strings.Contains(t, "(") || strings.Contains(t, "(6)")
-	}
-	return true // SQLite stores the text softdelete writes
 }
 
 // Dangerous reports whether any finding is a danger.

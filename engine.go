@@ -66,6 +66,7 @@ type walk struct {
 	ex      *executor
 	s       *schema
 	stamp   time.Time
+	raw     any // SQLite: the stamp exactly as the rows store it (restore of rows another tool hid); nil: ours
 	restore bool
 	pending bool // restore: parents still carry the stamp (bottom-up phase)
 	counts  map[string]int64
@@ -80,33 +81,47 @@ type restrictCheck struct {
 }
 
 // fromCond: rows this walk changes are in this state.
-func (w *walk) fromCond(b *sqlBuilder, alias, col string) {
-	b.qualified(alias, col)
+func (w *walk) fromCond(b *sqlBuilder, alias string, t *table) {
+	b.qualified(alias, t.SoftCol)
 	if w.restore {
 		b.WriteString(" = ")
-		b.arg(w.stamp)
+		w.stampArg(b, t)
 	} else {
 		b.WriteString(" IS NULL")
 	}
 }
 
 // doneCond: rows this walk changed are in this state.
-func (w *walk) doneCond(b *sqlBuilder, alias, col string) {
-	b.qualified(alias, col)
+func (w *walk) doneCond(b *sqlBuilder, alias string, t *table) {
+	b.qualified(alias, t.SoftCol)
 	if w.restore && !w.pending {
 		b.WriteString(" IS NULL")
 	} else {
 		b.WriteString(" = ")
-		b.arg(w.stamp)
+		w.stampArg(b, t)
 	}
 }
 
-func (w *walk) setVal(b *sqlBuilder) {
+func (w *walk) setVal(b *sqlBuilder, t *table) {
 	if w.restore {
 		b.WriteString("NULL")
 	} else {
-		b.arg(w.stamp)
+		w.stampArg(b, t)
 	}
+}
+
+// stampArg writes this walk's stamp as t's soft-delete column holds it.
+func (w *walk) stampArg(b *sqlBuilder, t *table) {
+	w.db.stampArg(b, t, stamp{at: w.stamp, raw: w.raw})
+}
+
+// opStampArg writes this walk's stamp as softdelete's own tables hold it.
+func (w *walk) opStampArg(b *sqlBuilder) {
+	if w.raw != nil {
+		b.arg(w.raw)
+		return
+	}
+	w.db.dialect.StampValue(b, w.stamp, false)
 }
 
 // parentRows writes "(alias.c1, ...) IN (SELECT p1, ... FROM P WHERE
@@ -114,7 +129,7 @@ func (w *walk) setVal(b *sqlBuilder) {
 // changed.
 func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
 	refersTo(b, alias, fk, s.t.Name, func(b *sqlBuilder, inner string) {
-		w.doneCond(b, inner, s.t.SoftCol)
+		w.doneCond(b, inner, s.t)
 		if s.sel != nil {
 			b.WriteString(" AND ")
 			s.sel(b, inner)
@@ -172,11 +187,11 @@ func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (i
 		b.WriteString(" SET ")
 		b.qualified("c0", c.SoftCol)
 		b.WriteString(" = ")
-		w.setVal(b)
+		w.setVal(b, c)
 		b.WriteString(" WHERE ")
-		w.fromCond(b, "c0", c.SoftCol)
+		w.fromCond(b, "c0", c)
 		b.WriteString(" AND ")
-		w.doneCond(b, "p0", s.t.SoftCol)
+		w.doneCond(b, "p0", s.t)
 		if s.sel != nil && !s.tables[c.Name] && s.t.Name != c.Name {
 			b.WriteString(" AND ")
 			s.sel(b, "p0")
@@ -187,9 +202,9 @@ func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (i
 		b.WriteString(" SET ")
 		b.ident(c.SoftCol)
 		b.WriteString(" = ")
-		w.setVal(b)
+		w.setVal(b, c)
 		b.WriteString(" WHERE ")
-		w.fromCond(b, "", c.SoftCol)
+		w.fromCond(b, "", c)
 		b.WriteString(" AND ")
 		w.parentRows(b, w.db.dialect.Quote(c.Name), fk, s)
 	}
@@ -218,7 +233,7 @@ func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) e
 		if linked {
 			link = func(b *sqlBuilder, alias string) { w.parentRows(b, alias, fk, s) }
 		}
-		n, err := w.inherit(ctx, c, f2, p2, link, func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, p2.SoftCol) })
+		n, err := w.inherit(ctx, c, f2, p2, link, func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, p2) })
 		if err != nil {
 			return err
 		}
@@ -228,7 +243,7 @@ func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) e
 				tables[t] = true
 			}
 			moved := func(b *sqlBuilder, alias string) {
-				w.otherStamp(b, alias, c.SoftCol)
+				w.otherStamp(b, alias, c)
 				b.WriteString(" AND ")
 				w.parentRows(b, alias, fk, s)
 			}
@@ -255,9 +270,9 @@ func (w *walk) inherit(ctx context.Context, child *table, e *foreignKey, parent 
 		b.WriteString(" SET ")
 		b.qualified("c0", child.SoftCol)
 		b.WriteString(" = ")
-		b.qualified("y0", parent.SoftCol)
+		b.WriteString(w.db.stampCopy("y0", parent, child))
 		b.WriteString(" WHERE ")
-		w.fromCond(b, "c0", child.SoftCol)
+		w.fromCond(b, "c0", child)
 		if childCond != nil {
 			b.WriteString(" AND ")
 			childCond(b, "c0")
@@ -271,13 +286,13 @@ func (w *walk) inherit(ctx context.Context, child *table, e *foreignKey, parent 
 		b.WriteString(" SET ")
 		b.ident(child.SoftCol)
 		b.WriteString(" = (SELECT ")
-		b.qualified("y0", parent.SoftCol)
+		b.WriteString(w.db.stampCopy("y0", parent, child))
 		b.WriteString(" FROM ")
 		b.ident(parent.Name)
 		b.WriteString(" y0 WHERE ")
 		joinOn(b, "y0", e.ParentCols, self, e.ChildCols)
 		b.WriteString(") WHERE ")
-		w.fromCond(b, "", child.SoftCol)
+		w.fromCond(b, "", child)
 		if childCond != nil {
 			b.WriteString(" AND ")
 			childCond(b, self)
@@ -294,12 +309,12 @@ func (w *walk) inherit(ctx context.Context, child *table, e *foreignKey, parent 
 }
 
 // otherStamp writes "alias.col IS NOT NULL AND alias.col <> stamp".
-func (w *walk) otherStamp(b *sqlBuilder, alias, col string) {
-	b.qualified(alias, col)
+func (w *walk) otherStamp(b *sqlBuilder, alias string, t *table) {
+	b.qualified(alias, t.SoftCol)
 	b.WriteString(" IS NOT NULL AND ")
-	b.qualified(alias, col)
+	b.qualified(alias, t.SoftCol)
 	b.WriteString(" <> ")
-	b.arg(w.stamp)
+	w.stampArg(b, t)
 }
 
 // follow hands the descendants that this walk's stamp hid below the rows
@@ -313,7 +328,7 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 		}
 		cond := moved
 		if depth > maxSelDepth || (w.db.dialect.UpdateJoin() && (tables[d.Name] || d.Name == c.Name)) {
-			cond = func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, c.SoftCol) }
+			cond = func(b *sqlBuilder, alias string) { w.otherStamp(b, alias, c) }
 		}
 		n, err := w.inherit(ctx, d, e, c, nil, cond)
 		if err != nil {
@@ -327,7 +342,7 @@ func (w *walk) follow(ctx context.Context, c *table, moved pred, tables map[stri
 			next[t] = true
 		}
 		nm := func(b *sqlBuilder, alias string) {
-			w.otherStamp(b, alias, d.SoftCol)
+			w.otherStamp(b, alias, d)
 			b.WriteString(" AND ")
 			refersTo(b, alias, e, c.Name, moved)
 		}
@@ -389,10 +404,10 @@ func (w *walk) detach(ctx context.Context, c *table, sel pred, busy map[string]b
 		}
 		col := fk.ChildCols[0]
 		otherDeleted := func(b *sqlBuilder, q string) {
-			w.otherStamp(b, q, p.SoftCol)
+			w.otherStamp(b, q, p)
 		}
 		b := newBuilder(d, 512)
-		recordNulled(b, func() { b.qualified("q0", p.SoftCol) }, "c0", c, fk)
+		recordNulled(b, func() { b.WriteString(w.db.stampCopy("q0", p, nil)) }, "c0", c, fk)
 		b.ident(c.Name)
 		b.WriteString(" c0 JOIN ")
 		b.ident(p.Name)
@@ -564,7 +579,7 @@ func (w *walk) exists(ctx context.Context, fk *foreignKey, c *table, s step) (bo
 	b.WriteString("SELECT 1 FROM ")
 	b.ident(c.Name)
 	b.WriteString(" x0 WHERE ")
-	w.fromCond(b, "x0", c.SoftCol)
+	w.fromCond(b, "x0", c)
 	b.WriteString(" AND ")
 	w.parentRows(b, "x0", fk, s)
 	b.WriteString(" LIMIT 1")
@@ -587,7 +602,7 @@ func (w *walk) prepare(ctx context.Context, fk *foreignKey, c *table, s step) er
 		return err
 	}
 	return w.detach(ctx, c, func(b *sqlBuilder, alias string) {
-		w.fromCond(b, alias, c.SoftCol)
+		w.fromCond(b, alias, c)
 		b.WriteString(" AND ")
 		w.parentRows(b, alias, fk, s)
 	}, s.tables)
@@ -731,7 +746,7 @@ func (w *walk) conflictCheck(ctx context.Context, c *table, fk *foreignKey, s st
 		return nil
 	}
 	return w.db.uniqueConflicts(ctx, w.ex, c, func(b *sqlBuilder, alias string) {
-		w.fromCond(b, alias, c.SoftCol)
+		w.fromCond(b, alias, c)
 		b.WriteString(" AND ")
 		w.parentRows(b, alias, fk, s)
 	})
@@ -799,7 +814,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	col := fk.ChildCols[0]
 	if !w.restore {
 		b := newBuilder(d, 256)
-		recordNulled(b, func() { b.arg(w.stamp) }, "n0", c, fk)
+		recordNulled(b, func() { w.opStampArg(b) }, "n0", c, fk)
 		b.ident(c.Name)
 		b.WriteString(" n0 WHERE ")
 		b.qualified("n0", c.SoftCol)
@@ -827,7 +842,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 			// the rows just recorded instead.
 			b.WriteString(d.CastText(d.Quote(c.PK[0])))
 			b.WriteString(" IN (SELECT row_key FROM softdelete_nulled WHERE stamp = ")
-			b.arg(w.stamp)
+			w.opStampArg(b)
 			b.WriteString(" AND child_table = ")
 			b.arg(c.Name)
 			b.WriteString(" AND fk_name = ")
@@ -855,7 +870,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	}
 	restored := func(b *sqlBuilder) {
 		b.WriteString("SELECT row_key FROM softdelete_nulled WHERE stamp = ")
-		b.arg(w.stamp)
+		w.opStampArg(b)
 		b.WriteString(" AND child_table = ")
 		b.arg(c.Name)
 		b.WriteString(" AND fk_name = ")
@@ -865,7 +880,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		b.WriteString(" FROM ")
 		b.ident(s.t.Name)
 		b.WriteString(" sp WHERE ")
-		w.doneCond(b, "sp", s.t.SoftCol)
+		w.doneCond(b, "sp", s.t)
 		if s.sel != nil && !(d.UpdateJoin() && (s.tables[c.Name] || s.t.Name == c.Name)) {
 			b.WriteString(" AND ")
 			s.sel(b, "sp")
@@ -881,7 +896,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	pre, suf := d.CastWrap(colType)
 	b.WriteString(pre)
 	b.WriteString("(SELECT MAX(sn.old_values) FROM softdelete_nulled sn WHERE sn.stamp = ")
-	b.arg(w.stamp)
+	w.opStampArg(b)
 	b.WriteString(" AND sn.child_table = ")
 	b.arg(c.Name)
 	b.WriteString(" AND sn.fk_name = ")
@@ -902,7 +917,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	}
 	b = newBuilder(d, 256)
 	b.WriteString("DELETE FROM softdelete_nulled WHERE stamp = ")
-	b.arg(w.stamp)
+	w.opStampArg(b)
 	b.WriteString(" AND child_table = ")
 	b.arg(c.Name)
 	b.WriteString(" AND fk_name = ")
@@ -932,6 +947,9 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 	if err != nil {
 		return nil, err
 	}
+	if err := db.stampCheck(s, t, OpDelete); err != nil {
+		return nil, err
+	}
 	var op *Operation
 	for attempt := 0; ; attempt++ {
 		op = nil
@@ -943,7 +961,7 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			b.WriteString(" SET ")
 			b.ident(t.SoftCol)
 			b.WriteString(" = ")
-			b.arg(w.stamp)
+			w.stampArg(b, t)
 			b.WriteString(" WHERE ")
 			b.ident(t.SoftCol)
 			b.WriteString(" IS NULL")
@@ -971,7 +989,7 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			stamp := w.stamp
 			op.Stamp = &stamp
 			op.Nulled = w.nulled
-			if err := db.recordOp(ctx, ex, op, &Event{keys: db.stampKeys(ex, s, stamp)}); err != nil {
+			if err := db.recordOp(ctx, ex, op, &Event{keys: db.stampKeys(ex, s, ourStamp(stamp))}); err != nil {
 				return err
 			}
 			if o.dryRun {
@@ -1100,34 +1118,38 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	if err != nil {
 		return nil, err
 	}
+	if err := db.stampCheck(s, t, OpRestore); err != nil {
+		return nil, err
+	}
 	kp := tableKeyPred(t, key)
 	// The row's stamp identifies the operation that hid it.
 	b := newBuilder(db.dialect, 128)
-	b.WriteString("SELECT r0.")
-	b.ident(t.SoftCol)
-	b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = r0.")
-	b.ident(t.SoftCol)
+	b.WriteString("SELECT ")
+	b.WriteString(db.stampReadExpr("r0", t))
+	b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
+	b.WriteString(db.stampCopy("r0", t, nil))
 	b.WriteString(") FROM ")
 	b.ident(t.Name)
 	b.WriteString(" r0 WHERE ")
 	kp(b, "r0")
-	var stamp *time.Time
+	var st stamp
+	var deleted bool
 	var target sql.NullInt64
-	if err := ex.queryRow(ctx, b.String(), b.args, timePtrScanner{&stamp}, &target); err != nil {
+	if err := ex.queryRow(ctx, b.String(), b.args, stampScanner{db.dialect, &st, &deleted}, &target); err != nil {
 		return nil, err
 	}
-	if stamp == nil {
+	if !deleted {
 		return nil, ErrNotDeleted
 	}
-	w := &walk{db: db, ex: ex, s: s, stamp: *stamp, restore: true, counts: map[string]int64{}}
+	w := &walk{db: db, ex: ex, s: s, stamp: st.at, raw: st.raw, restore: true, counts: map[string]int64{}}
 	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, TargetOp: target.Int64}
-	op.target, op.targetKnown = *stamp, true
-	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, *stamp)}
+	op.target, op.targetKnown = st.at, true
+	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
 	if err := db.runBefore(ctx, ev); err != nil {
 		return nil, err
 	}
 	rootSel := func(b *sqlBuilder, alias string) {
-		w.fromCond(b, alias, t.SoftCol)
+		w.fromCond(b, alias, t)
 		b.WriteString(" AND ")
 		kp(b, alias)
 	}
@@ -1231,12 +1253,15 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 	if err != nil {
 		return nil, err
 	}
+	if err := db.stampCheck(s, t, OpRestore); err != nil {
+		return nil, err
+	}
 	total := &Operation{Kind: OpRestore, Table: t.Name, Counts: map[string]int64{}}
 	err = ex.inTx(ctx, func(ex *executor) error {
 		clear(total.Counts) // a retried attempt counts afresh
 		b := newBuilder(db.dialect, 256)
 		b.WriteString("SELECT DISTINCT ")
-		b.ident(t.SoftCol)
+		b.WriteString(db.stampReadExpr("", t))
 		b.WriteString(" FROM ")
 		b.ident(t.Name)
 		b.WriteString(" WHERE ")
@@ -1248,20 +1273,23 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 		if err != nil {
 			return err
 		}
-		var stamps []time.Time
+		var stamps []stamp
 		for rows.Next() {
-			var st *time.Time
-			if err := rows.Scan(timePtrScanner{&st}); err != nil {
+			var st stamp
+			var ok bool
+			if err := rows.Scan(stampScanner{db.dialect, &st, &ok}); err != nil {
 				rows.Close()
 				return db.translate(err)
 			}
-			stamps = append(stamps, *st)
+			if ok {
+				stamps = append(stamps, st)
+			}
 		}
 		if err := closeRows(rows); err != nil {
 			return db.translate(err)
 		}
 		for _, st := range stamps {
-			op, err := db.restoreStamp(ctx, ex, s, t, st, root, OpRestore)
+			op, err := db.restoreStampAt(ctx, ex, s, t, st, root, OpRestore)
 			if err != nil {
 				return err
 			}
@@ -1280,15 +1308,20 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 // restoreStamp restores the rows of t with the given stamp that match root
 // (nil: all of them), then walks to the rows their delete hid.
 func (db *DB) restoreStamp(ctx context.Context, ex *executor, s *schema, t *table, stamp time.Time, root pred, kind string) (*Operation, error) {
-	w := &walk{db: db, ex: ex, s: s, stamp: stamp, restore: true, counts: map[string]int64{}}
+	return db.restoreStampAt(ctx, ex, s, t, ourStamp(stamp), root, kind)
+}
+
+// restoreStampAt is restoreStamp for a stamp as read from a row.
+func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *table, st stamp, root pred, kind string) (*Operation, error) {
+	w := &walk{db: db, ex: ex, s: s, stamp: st.at, raw: st.raw, restore: true, counts: map[string]int64{}}
 	op := &Operation{Kind: kind, Table: t.Name, Counts: w.counts}
-	op.target = stamp
-	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, stamp)}
+	op.target = st.at
+	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
 	if err := db.runBefore(ctx, ev); err != nil {
 		return nil, err
 	}
 	sel := func(b *sqlBuilder, alias string) {
-		w.fromCond(b, alias, t.SoftCol)
+		w.fromCond(b, alias, t)
 		if root != nil {
 			b.WriteString(" AND (")
 			root(b, alias)

@@ -386,6 +386,8 @@ func toTime(src any) (time.Time, bool, error) {
 		return parseTimeText(string(v))
 	case int64:
 		return time.Unix(v, 0).UTC(), true, nil
+	case float64: // SQLite: unixepoch('now', 'subsec') or julianday() written by another tool
+		return foreignTime(v), true, nil
 	}
 	return time.Time{}, false, fmt.Errorf("softdelete: cannot scan %T into a time", src)
 }

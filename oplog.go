@@ -184,16 +184,14 @@ func (db *DB) streamKeys(ctx context.Context, ex *executor, t *table, sel pred, 
 }
 
 // stampKeys lists, per table, the rows carrying stamp.
-func (db *DB) stampKeys(ex *executor, s *schema, stamp time.Time) func(context.Context, string, int, func([][]any) error) error {
+func (db *DB) stampKeys(ex *executor, s *schema, st stamp) func(context.Context, string, int, func([][]any) error) error {
 	return func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
 		t := s.tables[table]
 		if t == nil || !t.soft() {
 			return &SchemaError{Table: table, Msg: "not a soft-deletable table"}
 		}
 		return db.streamKeys(ctx, ex, t, func(b *sqlBuilder, alias string) {
-			b.qualified(alias, t.SoftCol)
-			b.WriteString(" = ")
-			b.arg(stamp)
+			db.stampEq(b, alias, t, st)
 		}, batch, fn)
 	}
 }

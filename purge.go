@@ -268,11 +268,7 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, dryRun bool) {
 // dueCondFor is dueCond; inMySQLDelete leaves out the self-reference
 // check, which the MySQL DELETE does with an anti-join instead.
 func (pr *purger) dueCondFor(b *sqlBuilder, t *table, alias string, dryRun, inMySQLDelete bool) {
-	b.qualified(alias, t.SoftCol)
-	b.WriteString(" IS NOT NULL AND ")
-	b.qualified(alias, t.SoftCol)
-	b.WriteString(" < ")
-	b.arg(pr.cutoffs[t.Name])
+	pr.db.stampBefore(b, alias, t, pr.cutoffs[t.Name])
 	for _, fk := range t.In {
 		c := pr.s.tables[fk.Child]
 		if c == nil {
@@ -291,12 +287,8 @@ func (pr *purger) dueCondFor(b *sqlBuilder, t *table, alias string, dryRun, inMy
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
 		if dryRun && c.soft() {
 			if cut, ok := pr.cutoffs[c.Name]; ok {
-				b.WriteString(" AND (")
-				b.qualified(inner, c.SoftCol)
-				b.WriteString(" IS NULL OR ")
-				b.qualified(inner, c.SoftCol)
-				b.WriteString(" >= ")
-				b.arg(cut)
+				b.WriteString(" AND NOT (")
+				pr.db.stampBefore(b, inner, c, cut)
 				b.WriteString(")")
 			}
 		}
@@ -314,11 +306,7 @@ func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error
 	if blocked {
 		pr.dueCond(b, t, "r0", true)
 	} else {
-		b.qualified("r0", t.SoftCol)
-		b.WriteString(" IS NOT NULL AND ")
-		b.qualified("r0", t.SoftCol)
-		b.WriteString(" < ")
-		b.arg(pr.cutoffs[t.Name])
+		pr.db.stampBefore(b, "r0", t, pr.cutoffs[t.Name])
 	}
 	return pr.db.exec().queryInt64(ctx, b.String(), b.args...)
 }
@@ -488,11 +476,7 @@ func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error)
 	b.WriteString(") FROM ")
 	b.ident(t.Name)
 	b.WriteString(" WHERE ")
-	b.ident(t.SoftCol)
-	b.WriteString(" IS NOT NULL AND ")
-	b.ident(t.SoftCol)
-	b.WriteString(" < ")
-	b.arg(pr.cutoffs[t.Name])
+	pr.db.stampBefore(b, "", t, pr.cutoffs[t.Name])
 	if after != nil {
 		b.WriteString(" AND ")
 		b.ident(t.PK[0])
@@ -534,11 +518,7 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int, fixedHi
 			}
 		}
 		rangeCond := func(b *sqlBuilder, alias string) {
-			b.qualified(alias, t.SoftCol)
-			b.WriteString(" IS NOT NULL AND ")
-			b.qualified(alias, t.SoftCol)
-			b.WriteString(" < ")
-			b.arg(pr.cutoffs[t.Name])
+			db.stampBefore(b, alias, t, pr.cutoffs[t.Name])
 			if lo != nil {
 				b.WriteString(" AND ")
 				b.qualified(alias, pk)

@@ -102,11 +102,17 @@ type table struct {
 	Columns []column
 	PK      []string
 	SoftCol string // "" when the table has no soft-delete column
-	Out     []*foreignKey
-	In      []*foreignKey
-	Indexes []*index // every index and unique constraint (and keys declared in code)
-	def     string   // CREATE TABLE statement, where the database keeps it (SQLite)
-	colIdx  map[string]int
+	// stampPrec is the number of fractional second digits the soft-delete
+	// column keeps (-1: not a type the dialect knows; nothing is refused);
+	// stampZoned marks MariaDB TIMESTAMP columns, read and written through
+	// the session time zone (stamps.go).
+	stampPrec  int
+	stampZoned bool
+	Out        []*foreignKey
+	In         []*foreignKey
+	Indexes    []*index // every index and unique constraint (and keys declared in code)
+	def        string   // CREATE TABLE statement, where the database keeps it (SQLite)
+	colIdx     map[string]int
 }
 
 type column struct {
@@ -191,6 +197,7 @@ func (s *schema) finish(db *DB) {
 		}
 		if c, ok := t.column(softCol); ok && !c.NotNull {
 			t.SoftCol = c.Name
+			t.stampPrec, t.stampZoned = db.dialect.StampColumn(c.Type)
 		}
 		for _, ix := range t.Indexes {
 			for _, c := range ix.Columns {
