@@ -158,6 +158,9 @@ func (db *DB) Undo(ctx context.Context, id int64) (*Operation, error) {
 
 // UndoTx is Undo inside the caller's transaction.
 func (db *DB) UndoTx(ctx context.Context, tx *sql.Tx, id int64) (*Operation, error) {
+	if tx == nil {
+		return nil, invalidf("nil *sql.Tx")
+	}
 	return db.undo(ctx, db.txExec(tx), id)
 }
 

@@ -108,9 +108,15 @@ func WithTableDeletedColumn(table, col string) Option {
 }
 
 // WithClock replaces time.Now (tests, deterministic examples). Times are
-// truncated to microseconds and converted to UTC.
+// truncated to microseconds and converted to UTC. A nil clock is ErrInvalid.
 func WithClock(now func() time.Time) Option {
-	return func(db *DB) error { db.now = now; return nil }
+	return func(db *DB) error {
+		if now == nil {
+			return invalidf("nil clock (WithClock)")
+		}
+		db.now = now
+		return nil
+	}
 }
 
 // WithDialect forces the dialect ("sqlite", "postgres" or "mysql") for New
@@ -338,6 +344,9 @@ func detectDialect(sqlDB *sql.DB) dialect {
 func newDB(sqlDB *sql.DB, d dialect, opts []Option) (*DB, error) {
 	db := &DB{sql: sqlDB, dialect: d, softCol: "deleted_at", now: time.Now}
 	for _, o := range opts {
+		if o == nil {
+			return nil, invalidf("nil Option")
+		}
 		if err := o(db); err != nil {
 			return nil, err
 		}
@@ -348,14 +357,27 @@ func newDB(sqlDB *sql.DB, d dialect, opts []Option) (*DB, error) {
 	return db, nil
 }
 
-// SQL returns the underlying pool.
-func (db *DB) SQL() *sql.DB { return db.sql }
+// SQL returns the underlying pool (nil for a nil DB).
+func (db *DB) SQL() *sql.DB {
+	if db == nil {
+		return nil
+	}
+	return db.sql
+}
 
-// Dialect returns "sqlite", "postgres" or "mysql".
-func (db *DB) Dialect() string { return db.dialect.Name() }
+// Dialect returns "sqlite", "postgres" or "mysql" ("" for a nil DB).
+func (db *DB) Dialect() string {
+	if db == nil || db.dialect == nil {
+		return ""
+	}
+	return db.dialect.Name()
+}
 
 // Close closes the pool if Open created it. Later calls fail with ErrClosed.
 func (db *DB) Close() error {
+	if db == nil {
+		return invalidf("nil *DB")
+	}
 	if db.closed.Swap(true) {
 		return nil
 	}
@@ -375,7 +397,12 @@ func (db *DB) checkOpen() error {
 	return nil
 }
 
-func (db *DB) exec() *executor { return &executor{db: db, q: db.sql} }
+func (db *DB) exec() *executor {
+	if db == nil { // every operation then fails its checkOpen
+		return &executor{}
+	}
+	return &executor{db: db, q: db.sql}
+}
 
 func (db *DB) txExec(tx *sql.Tx) *executor { return &executor{db: db, q: tx, tx: tx} }
 

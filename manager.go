@@ -17,7 +17,8 @@ import (
 // a transaction.
 type Manager[T any] struct {
 	*binding
-	ex *executor
+	ex  *executor
+	err error // WithTx(nil): every call fails with it
 }
 
 // binding is the per-(type, table) part of a Manager, computed once.
@@ -202,20 +203,37 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 // WithTx returns a Manager that runs every call inside tx. Operations that
 // need several statements (cascades) then run in the caller's transaction
 // and commit or roll back with it.
+// A nil tx gives a Manager whose every call fails with ErrInvalid.
 func (m *Manager[T]) WithTx(tx *sql.Tx) *Manager[T] {
+	if m == nil || m.binding == nil {
+		return m
+	}
+	if tx == nil {
+		return &Manager[T]{binding: m.binding, ex: m.ex, err: invalidf("nil *sql.Tx (WithTx)")}
+	}
 	return &Manager[T]{binding: m.binding, ex: m.db.txExec(tx)}
 }
 
-// Table returns the table name.
-func (m *Manager[T]) Table() string { return m.name }
+// Table returns the table name ("" for a nil Manager).
+func (m *Manager[T]) Table() string {
+	if m == nil || m.binding == nil {
+		return ""
+	}
+	return m.name
+}
 
-// DB returns the DB the manager belongs to.
-func (m *Manager[T]) DB() *DB { return m.db }
+// DB returns the DB the manager belongs to (nil for a nil Manager).
+func (m *Manager[T]) DB() *DB {
+	if m == nil || m.binding == nil {
+		return nil
+	}
+	return m.db
+}
 
 func (m *Manager[T]) query() *Query[T] {
 	q := &Query[T]{m: m, limit: -1, offset: -1}
-	if m == nil || m.binding == nil {
-		q.err = errNilManager
+	if err := m.check(); err != nil {
+		q.err = err
 	}
 	return q
 }
@@ -226,6 +244,9 @@ var errNilManager = invalidf("nil *Manager (use NewManager)")
 func (m *Manager[T]) check() error {
 	if m == nil || m.binding == nil {
 		return errNilManager
+	}
+	if m.err != nil {
+		return m.err
 	}
 	return m.db.checkOpen()
 }
@@ -261,7 +282,12 @@ func (m *Manager[T]) PlanDelete(ctx context.Context, v *T) (*DeletePlan, error) 
 
 // Alive returns the alive condition for this table under alias (see
 // DB.Alive), for hand-written joins.
-func (m *Manager[T]) Alive(alias string) string { return m.db.Alive(alias) }
+func (m *Manager[T]) Alive(alias string) string {
+	if m == nil || m.binding == nil {
+		return ""
+	}
+	return m.db.Alive(alias)
+}
 
 // Count counts alive rows.
 func (m *Manager[T]) Count(ctx context.Context) (int64, error) { return m.query().Count(ctx) }
@@ -275,6 +301,9 @@ func (m *Manager[T]) All(ctx context.Context) ([]T, error) { return m.query().Al
 // Get returns the alive row with primary key id. A soft-deleted or missing
 // row is ErrNotFound.
 func (m *Manager[T]) Get(ctx context.Context, id any) (*T, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
 	if err := m.checkKey(id); err != nil {
 		return nil, err
 	}
@@ -344,6 +373,9 @@ func (m *binding) scan(rows *sql.Rows, base unsafe.Pointer) error {
 
 // keyOf checks v and returns its address and primary key value.
 func (m *Manager[T]) keyOf(v *T) (unsafe.Pointer, any, error) {
+	if err := m.check(); err != nil {
+		return nil, nil, err
+	}
 	base, err := ptrOf(v)
 	if err != nil {
 		return nil, nil, err
@@ -363,7 +395,7 @@ func ptrOf[T any](v *T) (unsafe.Pointer, error) {
 // IsDeleted reports whether v was soft-deleted when loaded (or since, by
 // this process). It needs the soft-delete column mapped in T.
 func (m *Manager[T]) IsDeleted(v *T) bool {
-	if v == nil || m.del == nil {
+	if v == nil || m == nil || m.binding == nil || m.del == nil {
 		return false
 	}
 	_, ok := m.del.timeValue(unsafe.Pointer(v))
@@ -374,11 +406,11 @@ func (m *Manager[T]) IsDeleted(v *T) bool {
 // created/updated timestamps. A row whose foreign key points at a
 // soft-deleted parent is refused with ErrParentDeleted.
 func (m *Manager[T]) Create(ctx context.Context, v *T) error {
-	base, err := ptrOf(v)
-	if err != nil {
+	if err := m.check(); err != nil {
 		return err
 	}
-	if err := m.db.checkOpen(); err != nil {
+	base, err := ptrOf(v)
+	if err != nil {
 		return err
 	}
 	now := m.db.timestamp()
@@ -520,6 +552,9 @@ func (m *binding) generated(f *field) bool {
 // A soft-deleted row is refused with ErrDeleted and left unchanged; a
 // missing one is ErrNotFound.
 func (m *Manager[T]) Save(ctx context.Context, v *T) error {
+	if err := m.check(); err != nil {
+		return err
+	}
 	base, err := ptrOf(v)
 	if err != nil {
 		return err

@@ -429,6 +429,9 @@ func (db *DB) ph(n int) string {
 
 // AddHooks registers callbacks for every operation of this DB.
 func (db *DB) AddHooks(h Hooks) {
+	if db == nil {
+		return
+	}
 	db.hooksMu.Lock()
 	db.hooks = append(db.hooks, &h)
 	db.hooksMu.Unlock()

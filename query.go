@@ -37,6 +37,9 @@ type orderCol struct {
 }
 
 func (q *Query[T]) clone() *Query[T] {
+	if q == nil {
+		return &Query[T]{limit: -1, offset: -1, err: invalidf("nil *Query")}
+	}
 	c := *q
 	c.conds = q.conds[:len(q.conds):len(q.conds)]
 	c.order = q.order[:len(q.order):len(q.order)]
@@ -80,6 +83,9 @@ func (q *Query[T]) addWhere(expr string, args []any) {
 // Deleted children stay hidden unless the query is AllWithDeleted.
 func (q *Query[T]) In(col string, keys any) *Query[T] {
 	c := q.clone()
+	if c.err != nil {
+		return c
+	}
 	quoted, ok := q.m.cols[col]
 	if !ok {
 		if c.err == nil {
@@ -102,6 +108,9 @@ func (q *Query[T]) In(col string, keys any) *Query[T] {
 // is not a column of the table is refused with ErrInvalid.
 func (q *Query[T]) OrderBy(cols ...string) *Query[T] {
 	c := q.clone()
+	if c.err != nil {
+		return c
+	}
 	for _, col := range cols {
 		desc := strings.HasPrefix(col, "-")
 		name := strings.TrimPrefix(col, "-")

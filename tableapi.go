@@ -19,6 +19,9 @@ func (db *DB) Delete(ctx context.Context, table string, key ...any) (*Operation,
 
 // DeleteTx is Delete inside the caller's transaction.
 func (db *DB) DeleteTx(ctx context.Context, tx *sql.Tx, table string, key ...any) (*Operation, error) {
+	if tx == nil {
+		return nil, invalidf("nil *sql.Tx")
+	}
 	return db.delete(ctx, db.txExec(tx), table, key, false)
 }
 
@@ -156,7 +159,12 @@ func (db *DB) rowState(ctx context.Context, ex *executor, t *table, sel pred) (r
 // the dialect) for hand-written joins, so that a joined soft-deletable
 // table hides its deleted rows too. The condition is a literal, so partial
 // indexes on alive rows are used.
+//
+// For a nil DB it returns "".
 func (db *DB) Alive(alias string) string {
+	if db == nil || db.dialect == nil {
+		return ""
+	}
 	var b strings.Builder
 	if alias != "" {
 		b.WriteString(db.dialect.Quote(alias))
