@@ -148,7 +148,7 @@ func (mysqlDialect) OpsTableDDL() []string {
   kind VARCHAR(32) NOT NULL,
   stamp DATETIME(6) NULL,
   root_table VARCHAR(255) NOT NULL DEFAULT '',
-  root_key VARCHAR(1024) NOT NULL DEFAULT '',
+  root_key TEXT NOT NULL,
   actor VARCHAR(255) NOT NULL DEFAULT '',
   reason TEXT NOT NULL,
   created_at DATETIME(6) NOT NULL,
@@ -164,7 +164,7 @@ func (mysqlDialect) OpsTableDDL() []string {
   stamp DATETIME(6) NOT NULL,
   child_table VARCHAR(255) NOT NULL,
   fk_name VARCHAR(255) NOT NULL,
-  row_key VARCHAR(1024) NOT NULL,
+  row_key TEXT NOT NULL,
   old_values TEXT NOT NULL,
   KEY softdelete_nulled_op (stamp)
 )`,
@@ -184,7 +184,13 @@ func (mysqlDialect) OwnColumnsSQL() string {
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
 }
 
-func (mysqlDialect) OpsUpgrades() []opsUpgrade { return nil }
+// OpsUpgrades: keys of any length (VARCHAR(1024) before).
+func (mysqlDialect) OpsUpgrades() []opsUpgrade {
+	return []opsUpgrade{
+		{Table: "softdelete_operations", Column: "root_key", Type: "text", DDL: "ALTER TABLE softdelete_operations MODIFY root_key TEXT NOT NULL"},
+		{Table: "softdelete_nulled", Column: "row_key", Type: "text", DDL: "ALTER TABLE softdelete_nulled MODIFY row_key TEXT NOT NULL"},
+	}
+}
 
 // Stamps on MariaDB/MySQL. DATETIME(6) holds the UTC wall clock, bound and
 // read as text (whatever the driver's loc). TIMESTAMP(6) is converted

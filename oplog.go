@@ -340,10 +340,13 @@ func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
 	for _, t := range []string{"softdelete_operations", "softdelete_nulled", "softdelete_purge_lease"} {
 		if cols[t] == nil {
 			out = append(out, db.dialect.OpsTableDDL()...) // all IF NOT EXISTS
-			return out, nil
+			break
 		}
 	}
 	for _, u := range db.dialect.OpsUpgrades() {
+		if cols[u.Table] == nil {
+			continue // created current
+		}
 		typ, ok := cols[u.Table][u.Column]
 		if !ok || (u.Type != "" && !strings.Contains(typ, u.Type)) {
 			out = append(out, u.DDL)

@@ -506,3 +506,89 @@ func TestNoPoolInsideCallerTx(t *testing.T) {
 		})
 	}
 }
+
+// The log never breaks a delete: an actor or reason the log cannot hold is
+// refused with ErrInvalid before any statement is sent, what fits (up to
+// MaxActorLen/MaxReasonLen characters, any UTF-8) is stored whole, and a
+// long text key is logged whole (MariaDB: a log table from before, with
+// VARCHAR(1024) keys, is upgraded by Migrate).
+func TestLogTextLimits(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			c := &counter{}
+			db := openTest(t, d, WithStatementHook(c.hook))
+			if d == "mysql" { // the log as an older version created it
+				exec(t, db, `CREATE TABLE softdelete_operations (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, kind VARCHAR(32) NOT NULL, stamp DATETIME(6) NULL,
+  root_table VARCHAR(255) NOT NULL DEFAULT '', root_key VARCHAR(1024) NOT NULL DEFAULT '',
+  actor VARCHAR(255) NOT NULL DEFAULT '', reason TEXT NOT NULL, created_at DATETIME(6) NOT NULL,
+  rows_total BIGINT NOT NULL DEFAULT 0, counts TEXT NOT NULL, outcome VARCHAR(32) NOT NULL DEFAULT 'done',
+  target_op BIGINT NULL, undone_by BIGINT NULL, UNIQUE KEY softdelete_operations_stamp (stamp))`)
+			}
+			key := map[string]string{"sqlite": "TEXT", "postgres": "TEXT", "mysql": "VARCHAR(2000) CHARACTER SET ascii"}[d]
+			ddl(t, db, "CREATE TABLE notes (k "+key+" PRIMARY KEY, deleted_at {ts} NULL)")
+			long := strings.Repeat("k", 1500)
+			for _, k := range []string{"a", "b", "c", long} {
+				exec(t, db, "INSERT INTO notes (k) VALUES ("+db.ph(1)+")", k)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			bad := []struct {
+				name          string
+				actor, reason string
+			}{
+				{"actor not UTF-8", "bob\xff", ""},
+				{"actor with NUL", "bo\x00b", ""},
+				{"actor too long", strings.Repeat("a", MaxActorLen+1), ""},
+				{"reason not UTF-8", "", "why\xc3"},
+				{"reason with NUL", "", "wh\x00y"},
+				{"reason too long", "", strings.Repeat("é", MaxReasonLen+1)},
+			}
+			for _, b := range bad {
+				cx := WithReason(WithActor(ctx, b.actor), b.reason)
+				c.reset(0)
+				if _, err := db.Delete(cx, "notes", "a"); !errors.Is(err, ErrInvalid) {
+					t.Errorf("%s: %v, want ErrInvalid", b.name, err)
+				}
+				if n := c.count(); n != 0 {
+					t.Errorf("%s: %d statements sent before the refusal: %q", b.name, n, c.log)
+				}
+				if isDeletedKey(t, db, "a") {
+					t.Fatalf("%s: the row was deleted", b.name)
+				}
+			}
+			// The longest that fits, in 4-byte characters, round-trips.
+			actor, reason := strings.Repeat("😀", MaxActorLen), strings.Repeat("😀", MaxReasonLen)
+			op, err := db.Delete(WithReason(WithActor(ctx, actor), reason), "notes", "b")
+			if err != nil {
+				t.Fatalf("delete with the longest actor and reason: %v", err)
+			}
+			got := must[*Operation](t)(db.Operation(ctx, op.ID))
+			if got.Actor != actor || got.Reason != reason {
+				t.Fatalf("actor/reason did not round-trip: %d/%d characters back", len([]rune(got.Actor)), len([]rune(got.Reason)))
+			}
+			op, err = db.Delete(ctx, "notes", long)
+			if err != nil {
+				t.Fatalf("delete by a %d-character key: %v", len(long), err)
+			}
+			if got := must[*Operation](t)(db.Operation(ctx, op.ID)); got.Key != long {
+				t.Fatalf("logged key has %d characters, want %d", len(got.Key), len(long))
+			}
+			if _, err := db.Undo(ctx, op.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func isDeletedKey(t *testing.T, db *DB, k string) bool {
+	t.Helper()
+	var n int64
+	if err := db.SQL().QueryRow("SELECT COUNT(*) FROM notes WHERE k = "+db.ph(1)+" AND deleted_at IS NOT NULL", k).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
