@@ -197,9 +197,12 @@ func (postgresDialect) StampColumn(typ string) (int, bool) {
 	t := strings.ToLower(strings.TrimSpace(typ))
 	switch {
 	case strings.HasPrefix(t, "timestamp"):
-		return typePrecision(t, 6), false
+		// zoned marks timestamp without time zone: it holds the UTC wall
+		// clock, and a copy to or from timestamptz (softdelete's own
+		// tables) must not go through the session time zone.
+		return typePrecision(t, 6), !strings.Contains(t, "with time zone")
 	case t == "date":
-		return 0, false
+		return 0, true
 	}
 	return -1, false
 }
@@ -236,4 +239,11 @@ func (d postgresDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut
 	d.StampValue(b, cut, zoned)
 }
 
-func (postgresDialect) StampCopy(expr string, _, _ bool) string { return expr }
+// StampCopy converts between timestamp (UTC wall clock) and timestamptz:
+// AT TIME ZONE 'UTC' goes either way without the session time zone.
+func (postgresDialect) StampCopy(expr string, from, to bool) string {
+	if from == to {
+		return expr
+	}
+	return "(" + expr + " AT TIME ZONE 'UTC')"
+}

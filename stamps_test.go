@@ -414,3 +414,61 @@ func TestMariaDBTimestampSessionZones(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresNaiveTimestampSessionZone: timestamp without time zone holds
+// the UTC wall clock; copying a stamp between it and softdelete's own
+// timestamptz tables must not go through the session time zone (here
+// +05:00), or a SET NULL reference cleared under a parent's stamp is never
+// put back and restores lose their operation.
+func TestPostgresNaiveTimestampSessionZone(t *testing.T) {
+	ctx := context.Background()
+	base := testURL(t, "postgres")
+	utc, err := Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer utc.Close()
+	plus5, err := Open(base + "&timezone=Asia%2FKarachi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plus5.Close()
+	ddl(t, utc, `CREATE TABLE authors (id {id}, name {text} NOT NULL, deleted_at timestamp(6))`,
+		`CREATE TABLE books (id {id}, author_id {big} REFERENCES authors(id) ON DELETE SET NULL, deleted_at timestamp(6))`,
+		"INSERT INTO authors (id, name) VALUES (1, 'a')",
+		"INSERT INTO books (id, author_id) VALUES (1, 1)")
+	for _, db := range []*DB{plus5, utc} {
+		opBook, err := db.Delete(ctx, "books", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opAuthor, err := db.Delete(ctx, "authors", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The book comes back while its author stays hidden: its reference
+		// is cleared under the author's stamp ...
+		r, err := plus5.Restore(ctx, "books", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TargetOp != opBook.ID {
+			t.Errorf("restore of the book reversed operation %d, want %d", r.TargetOp, opBook.ID)
+		}
+		// ... and put back when the author is restored.
+		r, err = plus5.Restore(ctx, "authors", int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TargetOp != opAuthor.ID {
+			t.Errorf("restore of the author reversed operation %d, want %d", r.TargetOp, opAuthor.ID)
+		}
+		var author sql.NullInt64
+		if err := utc.SQL().QueryRow("SELECT author_id FROM books WHERE id = 1").Scan(&author); err != nil {
+			t.Fatal(err)
+		}
+		if author.Int64 != 1 {
+			t.Fatalf("book's author_id = %v after its author came back, want 1", author)
+		}
+	}
+}
