@@ -3,7 +3,9 @@ package softdelete
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -30,7 +32,11 @@ type PurgePolicy struct {
 	// MaxBatchTime is the time one batch should take (default 100ms):
 	// slower batches halve the next batch size, fast ones grow it back.
 	MaxBatchTime time.Duration
-	// DryRun counts what would be purged and changes nothing.
+	// DryRun runs the purge itself inside one transaction and rolls it
+	// back: the same batches, the same "kept because referenced" checks,
+	// children before parents, so its counts are the real purge's. It runs
+	// no hooks, writes nothing that stays, and holds the locks of the rows
+	// it would remove until it ends.
 	DryRun bool
 	// Progress, if set, is called after every batch.
 	Progress func(PurgeProgress)
@@ -56,8 +62,11 @@ type PurgeProgress struct {
 
 // PurgeResult sums up a purge.
 type PurgeResult struct {
-	Counts       map[string]int64 // rows purged (or due, for a dry run) per table
-	Blocked      map[string]int64 // due rows kept because rows that are not due reference them
+	Counts  map[string]int64 // rows purged (or that would be, for a dry run) per table
+	Blocked map[string]int64 // due rows kept because rows that stay reference them
+	// Skipped lists the soft-deletable tables this purge cannot reach, and
+	// why (a table without a primary key cannot be purged in batches).
+	Skipped      map[string]string
 	Batches      int
 	LongestBatch time.Duration
 	Elapsed      time.Duration
@@ -65,14 +74,20 @@ type PurgeResult struct {
 }
 
 // Purge removes for good the rows soft-deleted before the cut-off, children
-// before parents, in primary-key-range batches of bounded size, each its
-// own transaction and its own logged operation. It can be killed at any
-// point and run again: it reaches the same end state and leaves no
-// orphan. Several purgers may run at once (they take turns per table
-// through row locks on a lease table, FOR UPDATE SKIP LOCKED; no advisory
-// locks). A row restored while a purge runs is never purged: every DELETE
-// re-checks deleted_at. A due row that a live row, or a deleted row that is
-// not due yet, still references is kept (Blocked) until that changes.
+// before parents, in primary-key-range batches of bounded size (composite
+// keys too: ranges of key tuples), each its own transaction and its own
+// logged operation. It can be killed at any point and run again: it
+// reaches the same end state and leaves no orphan. Several purgers may run
+// at once (they take turns per table through row locks on a lease table,
+// FOR UPDATE SKIP LOCKED; no advisory locks). A row restored while a purge
+// runs is never purged: every DELETE re-checks deleted_at. A due row that
+// a row that stays (alive, not due yet, or in a table this purge does not
+// reach) still references is kept (Blocked) until that changes. Tables
+// that reference each other are purged when every row of a reference
+// cycle is due: the cycle's nullable references among due rows are
+// cleared and the rows removed in one transaction, which is rolled back
+// (and the rows reported Blocked) unless every due row of those tables
+// could go.
 func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
@@ -93,73 +108,364 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	order, err := purgeOrder(s, p)
+	plan, skipped, err := purgePlan(s, p)
 	if err != nil {
 		return nil, err
 	}
 	now := db.timestamp()
 	cutoffs := map[string]time.Time{}
-	for _, t := range order {
-		c := p.Before
-		if c.IsZero() {
-			c = now.Add(-p.OlderThan)
-		}
-		if r, ok := p.Retention[t.Name]; ok && r.OlderThan > 0 {
-			c = now.Add(-r.OlderThan)
-		}
-		cutoffs[t.Name] = c.UTC()
-	}
-	res := &PurgeResult{Counts: map[string]int64{}, Blocked: map[string]int64{}, DryRun: p.DryRun}
-	start := time.Now()
-	pr := &purger{db: db, s: s, p: p, cutoffs: cutoffs, res: res}
-	for _, t := range order {
-		if p.Progress == nil && !p.DryRun {
-			break // totals only feed progress and dry runs: a full count costs a scan per table
-		}
-		n, err := pr.due(ctx, t, false)
-		if err != nil {
-			return nil, err
-		}
-		pr.total += n
-		if p.DryRun {
-			res.Counts[t.Name] = n
-			b, err := pr.due(ctx, t, true)
-			if err != nil {
-				return nil, err
+	for _, comp := range plan {
+		for _, t := range comp {
+			c := p.Before
+			if c.IsZero() {
+				c = now.Add(-p.OlderThan)
 			}
-			if b < n {
-				res.Blocked[t.Name] = n - b
-				res.Counts[t.Name] = b
+			if r, ok := p.Retention[t.Name]; ok && r.OlderThan > 0 {
+				c = now.Add(-r.OlderThan)
+			}
+			cutoffs[t.Name] = c.UTC()
+		}
+	}
+	res := &PurgeResult{Counts: map[string]int64{}, Blocked: map[string]int64{}, Skipped: skipped, DryRun: p.DryRun}
+	start := time.Now()
+	pr := &purger{db: db, ex: db.exec(), s: s, p: p, cutoffs: cutoffs, res: res, dry: p.DryRun, start: start}
+	if p.Progress != nil {
+		// Totals only feed progress: a full count costs a scan per table.
+		for _, comp := range plan {
+			for _, t := range comp {
+				n, err := pr.dueCount(ctx, t)
+				if err != nil {
+					return nil, err
+				}
+				pr.total += n
 			}
 		}
 	}
 	if p.DryRun {
+		// The real computation, rolled back.
+		err := db.exec().inTx(ctx, func(ex *executor) error {
+			pr.ex = ex
+			if err := pr.run(ctx, plan); err != nil {
+				return err
+			}
+			return errDryRun
+		})
 		res.Elapsed = time.Since(start)
+		if err != errDryRun {
+			return nil, err
+		}
 		return res, nil
 	}
-	if err := pr.leases(ctx, order); err != nil {
+	var all []*table
+	for _, comp := range plan {
+		all = append(all, comp...)
+	}
+	if err := pr.leases(ctx, all); err != nil {
 		return nil, err
 	}
-	pr.start = start
-	for _, t := range order {
-		// A table that references itself may need more than one pass:
-		// children with higher keys hold their parents back.
-		for {
-			n, kept, err := pr.table(ctx, t)
-			if err != nil {
-				res.Elapsed = time.Since(start)
-				return res, err
+	err = pr.run(ctx, plan)
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// run purges the tables of plan, one group of tables that reference each
+// other at a time, children before parents.
+func (pr *purger) run(ctx context.Context, plan [][]*table) error {
+	for _, comp := range plan {
+		cyclic := len(comp) > 1 || selfReferencing(comp[0])
+		// Rows of a group can hold each other back: pass again while a
+		// pass removed something.
+		if _, err := pr.passes(ctx, comp, cyclic); err != nil {
+			return err
+		}
+		if cyclic {
+			if err := pr.breakCycles(ctx, comp); err != nil {
+				return err
 			}
-			if n == 0 || kept == 0 || !selfReferencing(t) {
-				if kept > 0 {
-					res.Blocked[t.Name] = kept
-				}
-				break
+		}
+		for _, t := range comp {
+			if !pr.canBlock(t) {
+				continue
+			}
+			kept, err := pr.dueCount(ctx, t)
+			if err != nil {
+				return err
+			}
+			if kept > 0 {
+				pr.res.Blocked[t.Name] = kept
 			}
 		}
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return nil
+}
+
+// passes purges the tables of comp, again and again while again is set and
+// a pass removed rows.
+func (pr *purger) passes(ctx context.Context, comp []*table, again bool) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		for _, t := range comp {
+			m, err := pr.table(ctx, t)
+			if err != nil {
+				return total, err
+			}
+			n += m
+		}
+		total += n
+		if !again || n == 0 {
+			return total, nil
+		}
+	}
+}
+
+var errCycleKept = errors.New("softdelete: cycle kept")
+
+// breakCycles purges the due rows of a group of tables that reference each
+// other (or of a table that references itself) which plain passes left
+// because they reference each other in a cycle. The rows to keep are the
+// due rows a row that stays reaches through references (a recursive query
+// over the group's due rows); every other due row goes. In one
+// transaction, the nullable references inside the group held by due rows
+// that go are cleared, which breaks their cycles, and the group is purged
+// again. Should anything but the rows to keep be left, it all rolls back
+// and the rows stay Blocked: a reference is never cleared on a row that
+// stays. Groups whose tables do not all have a one-column integer key are
+// left as they are.
+func (pr *purger) breakCycles(ctx context.Context, comp []*table) error {
+	idx := map[string]int{}
+	for i, t := range comp {
+		if ok, _ := pr.integerKey(t); !ok {
+			return nil
+		}
+		idx[t.Name] = i
+	}
+	type edge struct {
+		c  *table
+		fk *foreignKey
+	}
+	var edges []edge
+	for _, c := range comp {
+		for _, fk := range c.Out {
+			if _, in := idx[fk.Parent]; in && nullableCols(c, fk.ChildCols) {
+				edges = append(edges, edge{c, fk})
+			}
+		}
+	}
+	if len(edges) == 0 {
+		return nil
+	}
+	var left int64
+	for _, t := range comp {
+		n, err := pr.dueCount(ctx, t)
+		if err != nil {
+			return err
+		}
+		left += n
+	}
+	if left == 0 {
+		return nil
+	}
+	b := newBuilder(pr.db.dialect, 1024)
+	b.WriteString("SELECT COUNT(*) FROM (")
+	pr.keptRows(b, comp, idx)
+	b.WriteString(") x")
+	keep, err := pr.ex.queryInt64(ctx, b.String(), b.args...)
+	if err != nil {
+		return err
+	}
+	if keep >= left {
+		return nil // every due row left is held by a row that stays
+	}
+	saved := *pr.res
+	saved.Counts = maps.Clone(pr.res.Counts)
+	savedDone := pr.done
+	err = pr.ex.inTx(ctx, func(ex *executor) error {
+		outer := pr.ex
+		pr.ex = ex
+		defer func() { pr.ex = outer }()
+		for _, e := range edges {
+			if err := pr.clearCycleRefs(ctx, comp, idx, e.c, e.fk); err != nil {
+				return err
+			}
+		}
+		if _, err := pr.passes(ctx, comp, true); err != nil {
+			return err
+		}
+		var n int64
+		for _, t := range comp {
+			m, err := pr.dueCount(ctx, t)
+			if err != nil {
+				return err
+			}
+			n += m
+		}
+		if n != keep {
+			return errCycleKept
+		}
+		return nil
+	})
+	if err == errCycleKept {
+		*pr.res = saved
+		pr.done = savedDone
+		return nil
+	}
+	return err
+}
+
+func nullableCols(t *table, cols []string) bool {
+	for _, n := range cols {
+		c, ok := t.column(n)
+		if !ok || c.NotNull || c.pkPos > 0 || c.Generated {
+			return false
+		}
+	}
+	return true
+}
+
+// intKey writes the key expression as a 64-bit integer.
+func (pr *purger) intKey(b *sqlBuilder, alias string, t *table) {
+	switch pr.db.Dialect() {
+	case "postgres":
+		b.WriteString("CAST(")
+		b.qualified(alias, t.PK[0])
+		b.WriteString(" AS BIGINT)")
+	case "mysql":
+		b.WriteString("CAST(")
+		b.qualified(alias, t.PK[0])
+		b.WriteString(" AS SIGNED)")
+	default:
+		b.qualified(alias, t.PK[0])
+	}
+}
+
+// keptRows writes a query of the due rows of the group comp that must stay,
+// as (tn, k): the table's position in comp and its key. They are the due
+// rows referenced by a row that stays (alive, not due, or in another
+// table: those were purged first, so what is left there stays), and, over
+// and over, the due rows that a kept row references.
+func (pr *purger) keptRows(b *sqlBuilder, comp []*table, idx map[string]int) {
+	b.WriteString("WITH RECURSIVE softdelete_e (ct, ck, pt, pk) AS (")
+	first := true
+	for _, c := range comp {
+		for _, fk := range c.Out {
+			pi, in := idx[fk.Parent]
+			if !in {
+				continue
+			}
+			p := comp[pi]
+			if !first {
+				b.WriteString(" UNION ALL ")
+			}
+			first = false
+			fmt.Fprintf(b, "SELECT %d, ", idx[c.Name])
+			pr.intKey(b, "c0", c)
+			fmt.Fprintf(b, ", %d, ", pi)
+			pr.intKey(b, "p0", p)
+			b.WriteString(" FROM ")
+			b.ident(c.Name)
+			b.WriteString(" c0 JOIN ")
+			b.ident(p.Name)
+			b.WriteString(" p0 ON ")
+			joinOn(b, "p0", fk.ParentCols, "c0", fk.ChildCols)
+			b.WriteString(" WHERE ")
+			pr.dueStamp(b, c, "c0")
+			b.WriteString(" AND ")
+			pr.dueStamp(b, p, "p0")
+		}
+	}
+	b.WriteString("), softdelete_k (tn, k) AS (SELECT a.tn, a.k FROM (")
+	first = true
+	for i, t := range comp {
+		for _, fk := range t.In {
+			c := pr.s.tables[fk.Child]
+			if c == nil || (!c.soft() && (fk.Schema == Cascade || fk.Schema == SetNull || fk.Schema == SetDefault)) {
+				continue
+			}
+			if !first {
+				b.WriteString(" UNION ")
+			}
+			first = false
+			fmt.Fprintf(b, "SELECT %d AS tn, ", i)
+			pr.intKey(b, "t0", t)
+			b.WriteString(" AS k FROM ")
+			b.ident(t.Name)
+			b.WriteString(" t0 WHERE ")
+			pr.dueStamp(b, t, "t0")
+			b.WriteString(" AND EXISTS (SELECT 1 FROM ")
+			b.ident(c.Name)
+			b.WriteString(" c0 WHERE ")
+			joinOn(b, "t0", fk.ParentCols, "c0", fk.ChildCols)
+			if _, in := idx[c.Name]; in {
+				b.WriteString(" AND NOT (")
+				pr.dueStamp(b, c, "c0")
+				b.WriteString(")")
+			}
+			b.WriteString(")")
+		}
+	}
+	if first { // nothing outside the group can hold a row back
+		b.WriteString("SELECT 0 AS tn, ")
+		pr.intKey(b, "t0", comp[0])
+		b.WriteString(" AS k FROM ")
+		b.ident(comp[0].Name)
+		b.WriteString(" t0 WHERE 1 = 0")
+	}
+	b.WriteString(") a UNION SELECT e.pt, e.pk FROM softdelete_k JOIN softdelete_e e ON e.ct = softdelete_k.tn AND e.ck = softdelete_k.k")
+	b.WriteString(") SELECT tn, k FROM softdelete_k")
+}
+
+// clearCycleRefs sets to NULL the references of fk held by due rows of c
+// that go (not kept) to due rows of fk's parent.
+func (pr *purger) clearCycleRefs(ctx context.Context, comp []*table, idx map[string]int, c *table, fk *foreignKey) error {
+	d := pr.db.dialect
+	p := pr.s.tables[fk.Parent]
+	b := newBuilder(d, 1024)
+	b.WriteString("UPDATE ")
+	b.ident(c.Name)
+	self := d.Quote(c.Name)
+	if d.UpdateJoin() {
+		self = "c0"
+		b.WriteString(" c0 JOIN ")
+		b.ident(p.Name)
+		b.WriteString(" p0 ON ")
+		joinOn(b, "p0", fk.ParentCols, "c0", fk.ChildCols)
+		b.WriteString(" SET ")
+		for i, col := range fk.ChildCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.qualified("c0", col)
+			b.WriteString(" = NULL")
+		}
+		b.WriteString(" WHERE ")
+		pr.dueStamp(b, p, "p0")
+	} else {
+		b.WriteString(" SET ")
+		for i, col := range fk.ChildCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.ident(col)
+			b.WriteString(" = NULL")
+		}
+		b.WriteString(" WHERE EXISTS (SELECT 1 FROM ")
+		b.ident(p.Name)
+		b.WriteString(" p0 WHERE ")
+		joinOn(b, "p0", fk.ParentCols, self, fk.ChildCols)
+		b.WriteString(" AND ")
+		pr.dueStamp(b, p, "p0")
+		b.WriteString(")")
+	}
+	b.WriteString(" AND ")
+	pr.dueStamp(b, c, self)
+	b.WriteString(" AND ")
+	b.qualified(self, c.PK[0])
+	b.WriteString(" NOT IN (SELECT x.k FROM (")
+	pr.keptRows(b, comp, idx)
+	fmt.Fprintf(b, ") x WHERE x.tn = %d)", idx[c.Name])
+	_, err := pr.ex.exec(ctx, b.String(), b.args...)
+	return err
 }
 
 func selfReferencing(t *table) bool {
@@ -171,17 +477,22 @@ func selfReferencing(t *table) bool {
 	return false
 }
 
-// purgeOrder lists the tables to purge, children before parents.
-func purgeOrder(s *schema, p PurgePolicy) ([]*table, error) {
+// purgePlan lists the tables to purge in groups that reference each other
+// (strongly connected components of the foreign-key graph), children
+// before parents, and the soft-deletable tables it cannot purge, with why.
+func purgePlan(s *schema, p PurgePolicy) ([][]*table, map[string]string, error) {
 	var names []string
 	if len(p.Tables) > 0 {
 		for _, n := range p.Tables {
 			t := s.tables[n]
 			if t == nil {
-				return nil, &SchemaError{Table: n, Msg: "no such table"}
+				return nil, nil, &SchemaError{Table: n, Msg: "no such table"}
 			}
 			if !t.soft() {
-				return nil, &SchemaError{Table: n, Msg: "table has no soft-delete column"}
+				return nil, nil, &SchemaError{Table: n, Msg: "table has no soft-delete column"}
+			}
+			if len(t.PK) == 0 {
+				return nil, nil, &SchemaError{Table: n, Msg: "table has no primary key: purge removes rows in key-range batches and cannot purge it"}
 			}
 			names = append(names, n)
 		}
@@ -193,47 +504,76 @@ func purgeOrder(s *schema, p PurgePolicy) ([]*table, error) {
 		}
 	}
 	slices.Sort(names)
+	names = slices.Compact(names)
 	in := map[string]bool{}
+	skipped := map[string]string{}
 	for _, n := range names {
 		if r, ok := p.Retention[n]; ok && r.Skip {
 			continue
 		}
-		if len(s.tables[n].PK) != 1 {
-			continue // key-range batches need a single-column key
+		if len(s.tables[n].PK) == 0 {
+			skipped[n] = "no primary key: purge removes rows in key-range batches"
+			continue
 		}
 		in[n] = true
 	}
-	// Depth-first: a table comes after every table that references it.
-	var out []*table
-	state := map[string]int{}
+	// Tarjan: a component is complete only after every component its
+	// children are in, so components come out children first.
+	var out [][]*table
+	index := map[string]int{}
+	low := map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	next := 0
 	var visit func(n string)
 	visit = func(n string) {
-		if state[n] != 0 {
-			return
-		}
-		state[n] = 1
+		index[n], low[n] = next, next
+		next++
+		stack = append(stack, n)
+		onStack[n] = true
 		for _, fk := range s.tables[n].In {
-			if in[fk.Child] && fk.Child != n {
-				visit(fk.Child)
+			c := fk.Child
+			if !in[c] {
+				continue
+			}
+			if _, seen := index[c]; !seen {
+				visit(c)
+				low[n] = min(low[n], low[c])
+			} else if onStack[c] {
+				low[n] = min(low[n], index[c])
 			}
 		}
-		state[n] = 2
-		out = append(out, s.tables[n])
+		if low[n] == index[n] {
+			var comp []*table
+			for {
+				m := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[m] = false
+				comp = append(comp, s.tables[m])
+				if m == n {
+					break
+				}
+			}
+			slices.SortFunc(comp, func(a, b *table) int { return strings.Compare(a.Name, b.Name) })
+			out = append(out, comp)
+		}
 	}
 	for _, n := range names {
-		if in[n] {
+		if _, seen := index[n]; in[n] && !seen {
 			visit(n)
 		}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 type purger struct {
 	db      *DB
+	ex      *executor // the pool, or the dry run's (or a cycle's) transaction
 	s       *schema
 	p       PurgePolicy
 	cutoffs map[string]time.Time
 	res     *PurgeResult
+	dry     bool
 	total   int64
 	done    int64
 	start   time.Time
@@ -241,7 +581,7 @@ type purger struct {
 
 // leases makes sure each table has its lease row.
 func (pr *purger) leases(ctx context.Context, order []*table) error {
-	if pr.db.dialect.SkipLocked() == "" {
+	if pr.db.dialect.SkipLocked() == "" || pr.dry {
 		return nil
 	}
 	pre, suf := pr.db.dialect.InsertIgnore()
@@ -250,25 +590,25 @@ func (pr *purger) leases(ctx context.Context, order []*table) error {
 		b.WriteString(pre + " softdelete_purge_lease (name) VALUES (")
 		b.arg(t.Name)
 		b.WriteString(")" + suf)
-		if _, err := pr.db.exec().exec(ctx, b.String(), b.args...); err != nil {
+		if _, err := pr.ex.exec(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// dueCond writes the condition of a row of t that this purge removes:
-// deleted before the cut-off and referenced by no row that stays. With
-// dryRun, rows that children-first purging would remove do not count as
-// staying.
-func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, dryRun bool) {
-	pr.dueCondFor(b, t, alias, dryRun, false)
+// dueStamp writes the condition of a row of t deleted before t's cut-off.
+func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
+	pr.db.stampBefore(b, alias, t, pr.cutoffs[t.Name])
 }
 
-// dueCondFor is dueCond; inMySQLDelete leaves out the self-reference
-// check, which the MySQL DELETE does with an anti-join instead.
-func (pr *purger) dueCondFor(b *sqlBuilder, t *table, alias string, dryRun, inMySQLDelete bool) {
-	pr.db.stampBefore(b, alias, t, pr.cutoffs[t.Name])
+// dueCond writes the condition of a row of t that this purge removes now:
+// deleted before the cut-off and referenced by no row at all (the tables
+// that reference t were purged first, so the rows left there stay).
+// inMySQLDelete leaves out the self-reference check, which the MySQL
+// DELETE does with an anti-join instead.
+func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool) {
+	pr.dueStamp(b, t, alias)
 	for _, fk := range t.In {
 		c := pr.s.tables[fk.Child]
 		if c == nil {
@@ -285,159 +625,169 @@ func (pr *purger) dueCondFor(b *sqlBuilder, t *table, alias string, dryRun, inMy
 		b.ident(c.Name)
 		b.WriteString(" " + inner + " WHERE ")
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
-		if dryRun && c.soft() {
-			if cut, ok := pr.cutoffs[c.Name]; ok {
-				b.WriteString(" AND NOT (")
-				pr.db.stampBefore(b, inner, c, cut)
-				b.WriteString(")")
-			}
-		}
 		b.WriteString(")")
 	}
 }
 
-// due counts the rows of t deleted before its cut-off (blocked: and not
-// held back by referencing rows).
-func (pr *purger) due(ctx context.Context, t *table, blocked bool) (int64, error) {
+// dueCount counts the rows of t deleted before its cut-off.
+func (pr *purger) dueCount(ctx context.Context, t *table) (int64, error) {
 	b := newBuilder(pr.db.dialect, 256)
 	b.WriteString("SELECT COUNT(*) FROM ")
 	b.ident(t.Name)
 	b.WriteString(" r0 WHERE ")
-	if blocked {
-		pr.dueCond(b, t, "r0", true)
-	} else {
-		pr.db.stampBefore(b, "r0", t, pr.cutoffs[t.Name])
-	}
-	return pr.db.exec().queryInt64(ctx, b.String(), b.args...)
+	pr.dueStamp(b, t, "r0")
+	return pr.ex.queryInt64(ctx, b.String(), b.args...)
 }
 
-// table purges t batch by batch and returns the rows removed and the due
-// rows it had to keep (still referenced). An integer key is walked in key
-// ranges whose width adapts to how many rows the last range held, so a
-// batch needs no query to find its range; other keys take the next
-// BatchSize due keys.
-func (pr *purger) table(ctx context.Context, t *table) (purged, kept int64, err error) {
-	size := pr.p.BatchSize
-	var lo any // exclusive lower bound of the next key range
+// table purges t batch by batch and returns the rows removed. An integer
+// key is walked in key ranges whose width adapts to how many rows the last
+// range held, so a batch needs no query to find its range; other keys
+// (text, composite) take ranges of key tuples holding BatchSize due rows.
+func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 	intKey, keyMax := pr.integerKey(t)
-	var width int64
-	if intKey {
-		first, err := pr.nextDue(ctx, t, nil)
-		if err != nil || first == nil {
-			return 0, 0, err
-		}
-		if first.(int64) == math.MinInt64 {
-			intKey = false // no exclusive bound below it: take the general path
-		} else {
-			lo, width = first.(int64)-1, int64(size)
-		}
+	if !intKey {
+		return pr.tupleTable(ctx, t)
 	}
-	for {
+	size := pr.p.BatchSize
+	first, err := pr.nextDue(ctx, t, nil)
+	if err != nil || first == nil {
+		return 0, err
+	}
+	if first.(int64) == math.MinInt64 {
+		return pr.tupleTable(ctx, t) // no exclusive bound below it
+	}
+	lo, width := first.(int64)-1, int64(size)
+	var purged int64
+	for lo < keyMax {
 		if err := ctx.Err(); err != nil {
-			return purged, kept, err
+			return purged, err
 		}
-		var fixedHi any
-		if intKey {
-			l := lo.(int64)
-			if l >= keyMax {
-				break // the whole key space is done
-			}
-			h := keyMax // saturate instead of overflowing
-			if l <= keyMax-width {
-				h = l + width
-			}
-			fixedHi = h
+		hi := int64(keyMax) // saturate instead of overflowing
+		if lo <= keyMax-width {
+			hi = lo + width
 		}
 		began := time.Now()
-		var n, due int64
-		var hi any
+		var n int64
 		var busy bool
-		if fixedHi != nil && pr.oneStatement() {
-			hi, due = fixedHi, -1
-			n, busy, err = pr.statementBatch(ctx, t, lo, hi)
+		if pr.oneStatement() {
+			n, busy, err = pr.statementBatch(ctx, t, []any{lo}, []any{hi})
 		} else {
-			n, due, hi, busy, err = pr.batch(ctx, t, lo, size, fixedHi)
+			n, _, busy, err = pr.batch(ctx, t, []any{lo}, []any{hi}, size)
 		}
 		if err != nil {
-			return purged, kept, err
+			return purged, err
 		}
 		if busy {
-			// Another purger holds this table's lease, or the lease row is
-			// gone: put it back (a no-op if it exists) and take turns.
-			if err := pr.leases(ctx, []*table{t}); err != nil {
-				return purged, kept, err
-			}
-			select {
-			case <-ctx.Done():
-				return purged, kept, ctx.Err()
-			case <-time.After(20 * time.Millisecond):
+			if err := pr.wait(ctx, t); err != nil {
+				return purged, err
 			}
 			continue
 		}
-		if hi == nil {
-			return purged, kept, nil
-		}
-		lo = hi
-		if intKey && n == 0 {
+		if n == 0 {
 			// An empty range: jump to the next due key.
 			next, err := pr.nextDue(ctx, t, hi)
-			if err != nil {
-				return purged, kept, err
-			}
-			if next == nil {
-				if pr.canBlock(t) {
-					kept, err = pr.due(ctx, t, false)
-				}
-				return purged, kept, err
+			if err != nil || next == nil {
+				return purged, err
 			}
 			lo = next.(int64) - 1 // next > hi >= MinInt64, so no overflow
 			width = int64(size)
 			continue
 		}
-		if intKey {
-			// Aim the next range at about size rows.
-			width = max(1, min(width*int64(size)/max(n, 1), int64(size)*4))
-		}
-		took := time.Since(began)
+		lo = hi
+		// Aim the next range at about size rows.
+		width = max(1, min(width*int64(size)/max(n, 1), int64(size)*4))
 		purged += n
-		if due >= 0 {
-			kept += due - n
-		}
-		pr.done += n
-		pr.res.Counts[t.Name] += n
-		pr.res.Batches++
-		if took > pr.res.LongestBatch {
-			pr.res.LongestBatch = took
-		}
-		switch {
-		case took > pr.p.MaxBatchTime && size > 10:
-			size /= 2
+		var slower bool
+		size, slower = pr.account(t, n, purged, time.Since(began), size)
+		if slower {
 			width = max(1, width/2)
-		case took < pr.p.MaxBatchTime/4 && size < pr.p.BatchSize:
-			size = min(size*2, pr.p.BatchSize)
 		}
-		if pr.p.Progress != nil {
-			el := time.Since(pr.start)
-			rate := float64(pr.done) / el.Seconds()
-			var eta time.Duration
-			if rate > 0 && pr.total > pr.done {
-				eta = time.Duration(float64(pr.total-pr.done) / rate * float64(time.Second))
+	}
+	return purged, nil
+}
+
+// tupleTable purges t in ranges of key tuples, each holding size due rows.
+func (pr *purger) tupleTable(ctx context.Context, t *table) (int64, error) {
+	size := pr.p.BatchSize
+	var lo []any
+	var purged int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return purged, err
+		}
+		began := time.Now()
+		n, hi, busy, err := pr.batch(ctx, t, lo, nil, size)
+		if err != nil {
+			return purged, err
+		}
+		if busy {
+			if err := pr.wait(ctx, t); err != nil {
+				return purged, err
 			}
-			pr.p.Progress(PurgeProgress{Table: t.Name, Done: pr.done, Total: pr.total, TableDone: purged, Rate: rate, ETA: eta,
-				Batches: pr.res.Batches, LastBatch: took, LongestBatch: pr.res.LongestBatch})
+			continue
 		}
+		if n > 0 {
+			purged += n
+			size, _ = pr.account(t, n, purged, time.Since(began), size)
+		}
+		if hi == nil {
+			return purged, nil // that was the last range
+		}
+		lo = hi
 	}
-	// The key space ended at its largest value.
-	if pr.canBlock(t) {
-		kept, err = pr.due(ctx, t, false)
+}
+
+// wait: another purger holds t's lease, or the lease row is gone. Put it
+// back (a no-op if it exists) and take turns.
+func (pr *purger) wait(ctx context.Context, t *table) error {
+	if err := pr.leases(ctx, []*table{t}); err != nil {
+		return err
 	}
-	return purged, kept, err
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(20 * time.Millisecond):
+		return nil
+	}
+}
+
+// account records a batch of n rows that took took, reports progress, and
+// returns the next batch size (and whether it shrank).
+func (pr *purger) account(t *table, n, tableDone int64, took time.Duration, size int) (int, bool) {
+	pr.done += n
+	pr.res.Counts[t.Name] += n
+	pr.res.Batches++
+	if took > pr.res.LongestBatch {
+		pr.res.LongestBatch = took
+	}
+	slower := false
+	switch {
+	case took > pr.p.MaxBatchTime && size > 10:
+		size /= 2
+		slower = true
+	case took < pr.p.MaxBatchTime/4 && size < pr.p.BatchSize:
+		size = min(size*2, pr.p.BatchSize)
+	}
+	if pr.p.Progress != nil {
+		el := time.Since(pr.start)
+		rate := float64(pr.done) / el.Seconds()
+		var eta time.Duration
+		if rate > 0 && pr.total > pr.done {
+			eta = time.Duration(float64(pr.total-pr.done) / rate * float64(time.Second))
+		}
+		pr.p.Progress(PurgeProgress{Table: t.Name, Done: pr.done, Total: pr.total, TableDone: tableDone, Rate: rate, ETA: eta,
+			Batches: pr.res.Batches, LastBatch: took, LongestBatch: pr.res.LongestBatch})
+	}
+	return size, slower
 }
 
 // integerKey reports whether t's single key column is an integer, and
 // the largest value a bound for it may take (PostgreSQL checks bound
 // parameters against the column's own type).
 func (pr *purger) integerKey(t *table) (bool, int64) {
+	if len(t.PK) != 1 {
+		return false, 0
+	}
 	c, _ := t.column(t.PK[0])
 	typ := strings.ToLower(strings.TrimSpace(c.Type))
 	if !intTypeRE.MatchString(typ) {
@@ -468,7 +818,7 @@ func (pr *purger) canBlock(t *table) bool {
 }
 
 // nextDue returns the lowest key above after (nil: any) of a row of t
-// deleted before the cut-off, or nil.
+// deleted before the cut-off, or nil. t has one integer key column.
 func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error) {
 	b := newBuilder(pr.db.dialect, 128)
 	b.WriteString("SELECT MIN(")
@@ -476,7 +826,7 @@ func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error)
 	b.WriteString(") FROM ")
 	b.ident(t.Name)
 	b.WriteString(" WHERE ")
-	pr.db.stampBefore(b, "", t, pr.cutoffs[t.Name])
+	pr.dueStamp(b, t, "")
 	if after != nil {
 		b.WriteString(" AND ")
 		b.ident(t.PK[0])
@@ -484,7 +834,7 @@ func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error)
 		b.arg(after)
 	}
 	var v any
-	if err := pr.db.exec().queryRow(ctx, b.String(), b.args, &v); err != nil {
+	if err := pr.ex.queryRow(ctx, b.String(), b.args, &v); err != nil {
 		return nil, err
 	}
 	switch k := v.(type) {
@@ -498,15 +848,14 @@ func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error)
 	return nil, fmt.Errorf("softdelete: unexpected key type %T in %s", v, t.Name)
 }
 
-// batch purges one key range of t in one transaction. hi is the range's
-// upper key (nil when nothing is left); busy means another purger holds
-// the lease.
-// A non-nil fixedHi gives the range itself (integer keys); due is then -1.
-func (pr *purger) batch(ctx context.Context, t *table, lo any, size int, fixedHi any) (n, due int64, hi any, busy bool, err error) {
+// batch purges one key range of t, (lo, hi], in one transaction. With hi
+// nil it first finds the range: up to the size-th due key after lo, or
+// everything after lo (the last range; next is then nil). busy means
+// another purger holds the lease.
+func (pr *purger) batch(ctx context.Context, t *table, lo, hi []any, size int) (n int64, next []any, busy bool, err error) {
 	db := pr.db
-	pk := t.PK[0]
-	err = db.exec().inTx(ctx, func(ex *executor) error {
-		if sl := db.dialect.SkipLocked(); sl != "" {
+	err = pr.ex.inTx(ctx, func(ex *executor) error {
+		if sl := db.dialect.SkipLocked(); sl != "" && !pr.dry {
 			var name string
 			err := ex.queryRow(ctx, "SELECT name FROM softdelete_purge_lease WHERE name = "+db.ph(1)+sl, []any{t.Name}, &name)
 			if err == ErrNotFound {
@@ -517,85 +866,123 @@ func (pr *purger) batch(ctx context.Context, t *table, lo any, size int, fixedHi
 				return err
 			}
 		}
-		rangeCond := func(b *sqlBuilder, alias string) {
-			db.stampBefore(b, alias, t, pr.cutoffs[t.Name])
-			if lo != nil {
-				b.WriteString(" AND ")
-				b.qualified(alias, pk)
-				b.WriteString(" > ")
-				b.arg(lo)
-			}
-		}
-		if fixedHi != nil {
-			hi, due = fixedHi, -1
+		if hi != nil {
+			next = hi
 			return pr.deleteRange(ctx, ex, t, lo, hi, &n)
 		}
-		// The upper key of the next range of due rows, and how many there are.
+		// The size-th due key after lo.
 		b := newBuilder(db.dialect, 256)
-		b.WriteString("SELECT MAX(k), COUNT(*) FROM (SELECT ")
-		b.ident(pk)
-		b.WriteString(" AS k FROM ")
+		b.WriteString("SELECT ")
+		b.identList("", t.PK)
+		b.WriteString(" FROM ")
 		b.ident(t.Name)
 		b.WriteString(" WHERE ")
-		rangeCond(b, "")
-		b.WriteString(" ORDER BY ")
-		b.ident(pk)
-		b.WriteString(" LIMIT ")
-		b.arg(int64(size))
-		b.WriteString(") r")
-		var top any
-		if err := ex.queryRow(ctx, b.String(), b.args, &top, &due); err != nil {
-			return err
-		}
-		if top == nil {
-			return nil
-		}
-		if bs, ok := top.([]byte); ok {
-			top = string(bs)
-		}
-		hi = top
-		return pr.deleteRange(ctx, ex, t, lo, hi, &n)
-	})
-	return n, due, hi, busy, err
-}
-
-func keyOrStart(k any) any {
-	if k == nil {
-		return "start"
-	}
-	return k
-}
-
-// inRange selects the due rows of t with keys in (lo, hi].
-func (pr *purger) inRange(t *table, lo, hi any) pred {
-	pk := t.PK[0]
-	antiJoin := pr.db.dialect.UpdateJoin() && selfReferencing(t)
-	return func(b *sqlBuilder, alias string) {
-		pr.dueCondFor(b, t, alias, false, antiJoin && alias == "d0")
+		pr.dueStamp(b, t, "")
 		if lo != nil {
 			b.WriteString(" AND ")
-			b.qualified(alias, pk)
-			b.WriteString(" > ")
-			b.arg(lo)
+			keyCmp(b, "", t.PK, lo, true)
 		}
-		b.WriteString(" AND ")
-		b.qualified(alias, pk)
-		b.WriteString(" <= ")
-		b.arg(hi)
+		b.WriteString(" ORDER BY ")
+		b.identList("", t.PK)
+		b.WriteString(" LIMIT 1 OFFSET ")
+		b.arg(int64(size - 1))
+		rows, err := ex.query(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if rows.Next() {
+			next, err = scanKey(rows, len(t.PK))
+			if err != nil {
+				rows.Close()
+				return db.translate(err)
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return db.translate(err)
+		}
+		return pr.deleteRange(ctx, ex, t, lo, next, &n)
+	})
+	return n, next, busy, err
+}
+
+// keyCmp writes the comparison of the key tuple cols with vals, in key
+// order: after, (cols) > (vals); else (cols) <= (vals). It is spelled out
+// column by column, which every database can run as a range of its
+// primary-key index.
+func keyCmp(b *sqlBuilder, alias string, cols []string, vals []any, after bool) {
+	b.WriteString("(")
+	for i := range cols {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(")
+		for j := 0; j < i; j++ {
+			b.qualified(alias, cols[j])
+			b.WriteString(" = ")
+			b.arg(vals[j])
+			b.WriteString(" AND ")
+		}
+		b.qualified(alias, cols[i])
+		switch {
+		case after:
+			b.WriteString(" > ")
+		case i < len(cols)-1:
+			b.WriteString(" < ")
+		default:
+			b.WriteString(" <= ")
+		}
+		b.arg(vals[i])
+		b.WriteString(")")
+	}
+	b.WriteString(")")
+}
+
+// rangeText names a key range for the log: (lo, hi].
+func rangeText(lo, hi []any) string {
+	k := func(v []any, none string) string {
+		switch len(v) {
+		case 0:
+			return none
+		case 1:
+			return fmt.Sprint(v[0])
+		}
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = fmt.Sprint(x)
+		}
+		return "(" + strings.Join(parts, ",") + ")"
+	}
+	return "(" + k(lo, "start") + ", " + k(hi, "end") + "]"
+}
+
+// inRange selects the due rows of t with keys in (lo, hi] (nil: open).
+func (pr *purger) inRange(t *table, lo, hi []any) pred {
+	antiJoin := pr.db.dialect.UpdateJoin() && selfReferencing(t)
+	return func(b *sqlBuilder, alias string) {
+		pr.dueCond(b, t, alias, antiJoin && alias == "d0")
+		if lo != nil {
+			b.WriteString(" AND ")
+			keyCmp(b, alias, t.PK, lo, true)
+		}
+		if hi != nil {
+			b.WriteString(" AND ")
+			keyCmp(b, alias, t.PK, hi, false)
+		}
 	}
 }
 
 // oneStatement reports whether a batch can be one statement: a writable
 // CTE (PostgreSQL) takes the lease, deletes and logs at once, so the batch
 // is its own transaction without BEGIN and COMMIT round trips. Hooks need
-// the multi-statement path (they run between the steps).
+// the multi-statement path (they run between the steps), and so do dry
+// runs and cycles (they run inside one transaction).
 func (pr *purger) oneStatement() bool {
-	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0
+	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0 && pr.ex.tx == nil && !pr.dry
 }
 
 // statementBatch purges the due rows of t in (lo, hi] with one statement:
 // lease row lock (SKIP LOCKED), DELETE and operations-log row.
-func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi any) (n int64, busy bool, err error) {
+func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n int64, busy bool, err error) {
 	db := pr.db
 	self := db.dialect.Quote(t.Name)
 	at := db.timestamp()
@@ -614,7 +1001,7 @@ func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi any) (n i
 	b.WriteString(", ")
 	b.arg(t.Name)
 	b.WriteString(", ")
-	b.arg(fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi))
+	b.arg(rangeText(lo, hi))
 	b.WriteString(", ")
 	b.arg(ctxString(ctx, actorKey))
 	b.WriteString(", ")
@@ -625,25 +1012,26 @@ func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi any) (n i
 	b.arg("{" + string(prefix) + ":")
 	b.WriteString(" || c.n || '}', 'done' FROM c WHERE c.n > 0 RETURNING id) SELECT (SELECT COUNT(*) FROM l), c.n FROM c")
 	var leased int64
-	err = db.exec().queryRow(ctx, b.String(), b.args, &leased, &n)
+	err = pr.ex.queryRow(ctx, b.String(), b.args, &leased, &n)
 	return n, leased == 0, err
 }
 
 // deleteRange deletes the due rows of t in (lo, hi] inside the batch's
-// transaction and logs the batch.
-func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, hi any, n *int64) error {
+// transaction and logs the batch (a dry run neither logs nor runs hooks).
+func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, hi []any, n *int64) error {
 	db := pr.db
-	pk := t.PK[0]
 	inRange := pr.inRange(t, lo, hi)
-	op := &Operation{Kind: OpPurge, Table: t.Name, Key: fmt.Sprintf("(%v, %v]", keyOrStart(lo), hi)}
+	op := &Operation{Kind: OpPurge, Table: t.Name, Key: rangeText(lo, hi)}
 	ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
 		if table != t.Name {
 			return nil
 		}
 		return db.streamKeys(ctx, ex, t, inRange, batch, fn)
 	}}
-	if err := db.runBefore(ctx, ev); err != nil {
-		return err
+	if !pr.dry {
+		if err := db.runBefore(ctx, ev); err != nil {
+			return err
+		}
 	}
 	b := newBuilder(db.dialect, 512)
 	if db.dialect.UpdateJoin() && selfReferencing(t) {
@@ -668,7 +1056,7 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 		inRange(b, "d0")
 		for _, a := range nulls {
 			b.WriteString(" AND ")
-			b.qualified(a, pk)
+			b.qualified(a, t.PK[0])
 			b.WriteString(" IS NULL")
 		}
 	} else {
@@ -683,7 +1071,7 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 	if err != nil {
 		return err
 	}
-	if *n == 0 {
+	if *n == 0 || pr.dry {
 		return nil
 	}
 	op.Counts = map[string]int64{t.Name: *n}

@@ -47,13 +47,14 @@ func opsJSON(ops []softdelete.Operation) []operationJSON {
 }
 
 type purgeJSON struct {
-	DryRun         bool             `json:"dry_run"`
-	Rows           int64            `json:"rows"`
-	Counts         map[string]int64 `json:"counts"`
-	Blocked        map[string]int64 `json:"blocked"`
-	Batches        int              `json:"batches"`
-	LongestBatchMS float64          `json:"longest_batch_ms"`
-	ElapsedMS      float64          `json:"elapsed_ms"`
+	DryRun         bool              `json:"dry_run"`
+	Rows           int64             `json:"rows"`
+	Counts         map[string]int64  `json:"counts"`
+	Blocked        map[string]int64  `json:"blocked"`
+	Skipped        map[string]string `json:"skipped"`
+	Batches        int               `json:"batches"`
+	LongestBatchMS float64           `json:"longest_batch_ms"`
+	ElapsedMS      float64           `json:"elapsed_ms"`
 }
 
 func purgeResultJSON(r *softdelete.PurgeResult) purgeJSON {
@@ -63,7 +64,10 @@ func purgeResultJSON(r *softdelete.PurgeResult) purgeJSON {
 		}
 		return m
 	}
-	return purgeJSON{DryRun: r.DryRun, Rows: sum(r.Counts), Counts: nz(r.Counts), Blocked: nz(r.Blocked), Batches: r.Batches,
+	if r.Skipped == nil {
+		r.Skipped = map[string]string{}
+	}
+	return purgeJSON{DryRun: r.DryRun, Rows: sum(r.Counts), Counts: nz(r.Counts), Blocked: nz(r.Blocked), Skipped: r.Skipped, Batches: r.Batches,
 		LongestBatchMS: ms(r.LongestBatch), ElapsedMS: ms(r.Elapsed)}
 }
 

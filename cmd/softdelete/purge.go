@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -68,6 +69,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *asJSON {
 		printJSON(stdout, purgeResultJSON(res))
+		warnSkipped(stderr, res.Skipped)
 		return 0
 	}
 	verb := "purged"
@@ -83,7 +85,20 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(res.Blocked) > 0 {
 		fmt.Fprintf(stdout, "kept %s: rows that are not due (or alive) still reference them\n", clean(countsText(res.Blocked)))
 	}
+	warnSkipped(stderr, res.Skipped)
 	return 0
+}
+
+// warnSkipped says which soft-deletable tables the purge could not reach.
+func warnSkipped(w io.Writer, skipped map[string]string) {
+	names := make([]string, 0, len(skipped))
+	for t := range skipped {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		fmt.Fprintf(w, "softdelete purge: warning: table %s was not purged: %s\n", clean(t), clean(skipped[t]))
+	}
 }
 
 func sum(m map[string]int64) int64 {
