@@ -144,6 +144,8 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	if p.DryRun {
 		// The real computation, rolled back.
 		err := db.exec().inTx(ctx, func(ex *executor) error {
+			// A transaction retried after a deadlock starts over.
+			res.Counts, res.Blocked, res.Batches, res.LongestBatch, pr.done = map[string]int64{}, map[string]int64{}, 0, 0, 0
 			pr.ex = ex
 			if err := pr.run(ctx, plan); err != nil {
 				return err
@@ -280,7 +282,13 @@ func (pr *purger) breakCycles(ctx context.Context, comp []*table) error {
 	saved := *pr.res
 	saved.Counts = maps.Clone(pr.res.Counts)
 	savedDone := pr.done
+	reset := func() {
+		*pr.res = saved
+		pr.res.Counts = maps.Clone(saved.Counts)
+		pr.done = savedDone
+	}
 	err = pr.ex.inTx(ctx, func(ex *executor) error {
+		reset() // a transaction retried after a deadlock starts over
 		outer := pr.ex
 		pr.ex = ex
 		defer func() { pr.ex = outer }()
@@ -306,8 +314,7 @@ func (pr *purger) breakCycles(ctx context.Context, comp []*table) error {
 		return nil
 	})
 	if err == errCycleKept {
-		*pr.res = saved
-		pr.done = savedDone
+		reset()
 		return nil
 	}
 	return err
