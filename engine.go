@@ -989,13 +989,11 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			stamp := w.stamp
 			op.Stamp = &stamp
 			op.Nulled = w.nulled
-			if err := db.recordOp(ctx, ex, op, &Event{keys: db.stampKeys(ex, s, ourStamp(stamp))}); err != nil {
-				return err
-			}
+			ev := &Event{keys: db.stampKeys(ex, s, ourStamp(stamp))}
 			if o.dryRun {
-				return errDryRun
+				return db.planHooks(ctx, ex, op, ev)
 			}
-			return nil
+			return db.recordOp(ctx, ex, op, ev)
 		})
 		if err == errDryRun {
 			return op, nil

@@ -271,7 +271,10 @@ func (m *Manager[T]) OrderBy(cols ...string) *Query[T] { return m.query().OrderB
 func (m *Manager[T]) In(col string, keys any) *Query[T] { return m.query().In(col, keys) }
 
 // PlanDelete reports what Delete(v) would hide and what would block it,
-// by running the same delete in a transaction that is rolled back.
+// by running the same delete in a transaction that is rolled back. Hooks
+// see it as a dry run (Event.DryRun): Before hooks run and may veto (the
+// plan then fails with ErrVetoed), After hooks do not run, nothing is
+// logged.
 func (m *Manager[T]) PlanDelete(ctx context.Context, v *T) (*DeletePlan, error) {
 	_, id, err := m.keyOf(v)
 	if err != nil {

@@ -432,3 +432,73 @@ func TestConflictInCallerTxKeepsTxUsable(t *testing.T) {
 		}
 	})
 }
+
+// Issue 8: PlanDelete is a dry run for hooks: Before hooks see
+// Event.DryRun (and may veto the plan), After hooks never run, and no
+// operation is logged. Before the fix After saw a logged operation id that
+// was then rolled back.
+func TestPlanDeleteHooksKnowDryRun(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		shop(t, db)
+		m, err := NewManager[Customer](db, "customers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before, after, dryBefore int
+		veto := false
+		db.AddHooks(Hooks{
+			Before: func(ctx context.Context, ev *Event) error {
+				before++
+				if ev.DryRun {
+					dryBefore++
+					if ev.Op.ID != 0 {
+						t.Errorf("dry run has an operation id %d", ev.Op.ID)
+					}
+				}
+				if veto {
+					return errors.New("no")
+				}
+				return nil
+			},
+			After: func(ctx context.Context, ev *Event) error {
+				after++
+				if ev.DryRun {
+					t.Error("After hook saw a dry run")
+				}
+				return nil
+			},
+		})
+		plan, err := m.PlanDelete(ctx, &Customer{ID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Counts["orders"] != 2 || !plan.Allowed() {
+			t.Fatalf("plan = %+v", plan)
+		}
+		if _, err := db.PlanDelete(ctx, "customers", 2); err != nil {
+			t.Fatal(err)
+		}
+		if before != 2 || dryBefore != 2 || after != 0 {
+			t.Fatalf("plans ran Before %d times (%d dry), After %d times; want 2, 2, 0", before, dryBefore, after)
+		}
+		var ops int
+		if err := db.SQL().QueryRow("SELECT COUNT(*) FROM softdelete_operations").Scan(&ops); err != nil {
+			t.Fatal(err)
+		}
+		if ops != 0 {
+			t.Fatalf("plans logged %d operations", ops)
+		}
+		veto = true
+		if _, err := m.PlanDelete(ctx, &Customer{ID: 1}); !errors.Is(err, ErrVetoed) {
+			t.Fatalf("vetoed plan: %v, want ErrVetoed", err)
+		}
+		veto = false
+		if err := m.Delete(ctx, &Customer{ID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if after != 1 {
+			t.Fatalf("a real delete ran After %d times", after)
+		}
+	})
+}

@@ -123,9 +123,14 @@ type Hooks struct {
 type Event struct {
 	Op *Operation
 	// Tx is the operation's transaction, for hooks that write in it.
-	Tx   *sql.Tx
-	keys func(ctx context.Context, table string, batch int, fn func(keys [][]any) error) error
-	done bool // Before already ran
+	Tx *sql.Tx
+	// DryRun is set when the operation is a plan (PlanDelete) that will be
+	// rolled back: only Before hooks run, Op.ID is 0 (nothing is logged),
+	// and a veto makes the plan fail with ErrVetoed. After hooks never
+	// see a dry run.
+	DryRun bool
+	keys   func(ctx context.Context, table string, batch int, fn func(keys [][]any) error) error
+	done   bool // Before already ran
 }
 
 // Keys calls fn with the primary keys of the operation's rows in table,

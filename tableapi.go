@@ -73,7 +73,9 @@ func (p *DeletePlan) Allowed() bool { return len(p.Blockers) == 0 }
 
 // PlanDelete answers "what would deleting this row hide?" by running the
 // real delete in a transaction and rolling it back: the counts and
-// blockers come from the same code path as Delete.
+// blockers come from the same code path as Delete. Hooks see a dry run
+// (Event.DryRun): Before hooks run and may veto (the plan then fails with
+// ErrVetoed), After hooks do not run and nothing is logged.
 func (db *DB) PlanDelete(ctx context.Context, table string, key ...any) (*DeletePlan, error) {
 	t, err := db.keyedTable(ctx, db.exec(), table, key)
 	if err != nil {
@@ -173,4 +175,24 @@ func (db *DB) Alive(alias string) string {
 	b.WriteString(db.dialect.Quote(db.softCol))
 	b.WriteString(" IS NULL")
 	return b.String()
+}
+
+// planHooks ends a dry-run delete: the Before hooks see the operation
+// with Event.DryRun set (and may veto, which fails the plan with
+// ErrVetoed); nothing is logged and no After hook runs, since the
+// transaction is rolled back.
+func (db *DB) planHooks(ctx context.Context, ex *executor, op *Operation, ev *Event) error {
+	op.Actor = ctxString(ctx, actorKey)
+	op.Reason = ctxString(ctx, reasonKey)
+	op.At = db.timestamp()
+	op.Outcome = "planned"
+	op.Rows = 0
+	for _, n := range op.Counts {
+		op.Rows += n
+	}
+	ev.Op, ev.Tx, ev.DryRun = op, ex.tx, true
+	if err := db.runBefore(ctx, ev); err != nil {
+		return err
+	}
+	return errDryRun
 }
