@@ -19,24 +19,29 @@ type ddlDialect interface {
 	// WidenSoftColumn changes a soft-delete column that keeps less than
 	// microseconds (type from) to type to, and back (stamps.go).
 	WidenSoftColumn(t *table, col, from, to string) (up, down []string)
-	// AliveUnique creates an alive-only unique key; helperAdded reports
-	// whether the statements include a helper column the caller must drop
-	// in the down migration (MySQL).
-	AliveUnique(t *table, softCol, name string, cols []string, haveHelper bool) (up []string, helperAdded bool)
-	DropAliveUnique(t *table, name string) []string
-	DropHelper(t *table) []string
+	// AliveUnique makes the unique key ix count alive rows only, keeping
+	// everything else of its definition (kind, operator classes, INCLUDE
+	// columns, collations, an existing predicate). For a key declared in
+	// code (ix.Declared) it only creates the new key. name is the new
+	// key's name; haveHelper reports whether the table already has MySQL's
+	// alive helper column. Each step applies and reverts on its own.
+	AliveUnique(t *table, softCol, name string, ix *index, haveHelper bool) []ddlStep
 	// AliveIndex creates an index that serves alive-row queries on cols.
 	AliveIndex(t *table, softCol, name string, cols []string) []string
 	// PlainIndex creates an ordinary index (foreign keys).
 	PlainIndex(t *table, name string, cols []string) []string
-	// DropIndex drops an index or unique constraint found in the database;
-	// RecreateIndex puts it back as it was.
-	DropIndex(t *table, ix *index) []string
-	RecreateIndex(t *table, ix *index) []string
 	DropNamedIndex(t *table, name string) []string
 	// TransactionalDDL: a migration can run in one transaction.
 	TransactionalDDL() bool
 	quote(ident string) string
+}
+
+// ddlStep is one unit of a migration: its up statements and the down
+// statements that revert exactly them. On databases without transactional
+// DDL a step is one statement, so that a failure part-way leaves whole
+// steps applied, each with its inverse.
+type ddlStep struct {
+	Up, Down []string
 }
 
 // mysqlAliveColumn is the generated column MySQL/MariaDB unique keys use
@@ -47,8 +52,10 @@ const mysqlAliveColumn = "softdelete_alive"
 type AdoptOptions struct {
 	// Tables to adopt; empty means every table of the schema.
 	Tables []string
-	// AliveIndexes adds alive-row indexes on these column lists, per table,
-	// besides converting the table's existing indexes.
+	// AliveIndexes adds alive-row indexes on these column lists, per table.
+	// Existing indexes are never dropped or rebuilt for this: an alive
+	// index is smaller and faster for queries that filter out deleted rows,
+	// at the cost of one more index to maintain on writes.
 	AliveIndexes map[string][][]string
 }
 
@@ -65,6 +72,8 @@ type Migration struct {
 	Tables []string
 	// rebuild marks SQLite migrations that rebuild tables.
 	rebuild bool
+	// steps are Up in order; Down is their inverses in reverse order.
+	steps []ddlStep
 }
 
 // Empty reports whether there is nothing to do.
@@ -80,12 +89,25 @@ func Script(stmts []string) string {
 	return b.String()
 }
 
+// setSteps sets the migration's steps and derives Up and Down from them.
+func (m *Migration) setSteps(steps []ddlStep) {
+	m.steps = steps
+	m.Up, m.Down = nil, nil
+	for _, st := range steps {
+		m.Up = append(m.Up, st.Up...)
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		m.Down = append(m.Down, steps[i].Down...)
+	}
+}
+
 // Adopt plans the DDL that makes tables ready for soft delete: the
 // soft-delete column where it is missing, unique keys converted to
 // alive-only ones (partial unique indexes; on MySQL/MariaDB a generated
-// helper column in the key), other indexes converted to serve alive rows,
-// and indexes on foreign-key columns that lack one. Nothing is executed:
-// see ApplyMigration and Migration.WriteFiles.
+// helper column in the key) keeping their kind and options, and indexes
+// on foreign-key columns that lack one (also where a unique key that
+// served a foreign key becomes partial). Other indexes are left as they
+// are. Nothing is executed: see ApplyMigration and Migration.WriteFiles.
 func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) {
 	if err := db.Refresh(ctx); err != nil {
 		return nil, err
@@ -99,7 +121,8 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 		return nil, fmt.Errorf("softdelete: dialect %s cannot write DDL", db.Dialect())
 	}
 	names := opts.Tables
-	if len(names) == 0 {
+	all := len(names) == 0
+	if all {
 		for n := range s.tables {
 			names = append(names, n)
 		}
@@ -107,53 +130,71 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 	}
 	m := &Migration{Dialect: db.Dialect()}
 	if !dd.TransactionalDDL() {
-		m.Notes = append(m.Notes, db.Dialect()+" commits DDL statement by statement: a failure part-way leaves the statements before it applied; the down migration undoes them")
+		m.Notes = append(m.Notes, db.Dialect()+" commits DDL statement by statement: ApplyMigration first rehearses every statement on empty copies of the tables; if one still fails part-way, the statements before it stay applied and the error says how to finish (run adopt again) or undo them")
 	}
+	var steps []ddlStep
+	plain := 0
 	for _, name := range names {
 		t := s.tables[name]
 		if t == nil {
 			return nil, &SchemaError{Table: name, Msg: "no such table"}
 		}
+		if t.parent != "" {
+			if all {
+				m.Notes = append(m.Notes, fmt.Sprintf("%s inherits from %s (or is one of its partitions): it gets the soft-delete column and rows are addressed through %s; it is not adopted on its own", name, t.parent, t.parent))
+				continue
+			}
+			return nil, &SchemaError{Table: name, Msg: "inherits from " + t.parent + " (or is one of its partitions): adopt " + t.parent + " instead"}
+		}
 		if len(t.PK) == 0 {
 			m.Notes = append(m.Notes, name+": no primary key; softdelete needs one to address rows — skipped")
 			continue
 		}
-		if err := db.adoptTable(ctx, dd, t, opts, m); err != nil {
+		st, err := db.adoptTable(ctx, dd, t, opts, m)
+		if err != nil {
 			return nil, err
 		}
+		steps = append(steps, st...)
 		m.Tables = append(m.Tables, name)
+		for _, ix := range t.Indexes {
+			if !ix.Unique && !ix.Primary && !ix.softCol && !ix.Declared {
+				plain++
+			}
+		}
 	}
-	// The down migration undoes the tables in reverse order.
+	if plain > 0 {
+		m.Notes = append(m.Notes, fmt.Sprintf("%d ordinary indexes of these tables stay as they are: they keep serving every query, and hold deleted rows too. An alive-only index (AdoptOptions.AliveIndexes, CLI --index TABLE:cols) is smaller and faster for queries on alive rows, at the cost of one more index to maintain on each write", plain))
+	}
+	m.setSteps(steps)
 	return m, nil
 }
 
-func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts AdoptOptions, m *Migration) error {
+func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts AdoptOptions, m *Migration) ([]ddlStep, error) {
 	softCol := db.softCol
 	if c, ok := db.softColumns()[t.Name]; ok {
 		softCol = c
 	}
-	var up []string
-	// Down, in the reverse order of up: indexes, FK indexes, unique keys,
-	// the MySQL helper column, the soft-delete column.
-	var dIdx, dFK, dUniq, dHelper, dSoft []string
+	var steps []ddlStep
 	if !t.soft() {
 		if c, exists := t.column(softCol); exists && c.NotNull {
 			m.Blocking = append(m.Blocking, fmt.Sprintf("%s.%s exists but is NOT NULL; make it nullable first", t.Name, softCol))
-			return nil
+			return nil, nil
 		}
-		up = append(up, dd.AddSoftColumn(t, softCol)...)
-		dSoft = dd.DropSoftColumn(t, softCol)
+		steps = append(steps, ddlStep{dd.AddSoftColumn(t, softCol), dd.DropSoftColumn(t, softCol)})
 	} else if !t.stampExact() {
 		// A stamp must be unique per operation: keep microseconds.
 		c, _ := t.column(t.SoftCol)
 		u, d := dd.WidenSoftColumn(t, t.SoftCol, c.Type, db.dialect.StampWiden(c.Type))
-		up = append(up, u...)
-		dSoft = d
+		steps = append(steps, ddlStep{u, d})
 	}
 	_, haveHelper := t.column(mysqlAliveColumn)
+	converted := map[*index]bool{}
 	// Unique keys that count deleted rows become alive-only.
 	for _, ix := range t.uniques() {
 		if ix.AliveOnly && !ix.Declared {
+			continue
+		}
+		if ix.Declared && t.aliveIndexed(ix.Columns) {
 			continue
 		}
 		if by := t.referencedBy(ix); by != "" && !ix.Declared {
@@ -161,15 +202,10 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 				t.Name, strings.Join(ix.Columns, ","), by))
 			continue
 		}
-		if db.Dialect() == "mysql" && t.fkIndex(ix) && !ix.Declared {
-			m.Notes = append(m.Notes, fmt.Sprintf("%s(%s) is the index MySQL uses for a foreign key, which cannot be dropped on its own: convert it by hand in one statement (ALTER TABLE … DROP INDEX %s, ADD UNIQUE KEY …(%s, %s))",
-				t.Name, strings.Join(ix.Columns, ","), ix.Name, strings.Join(ix.Columns, ", "), mysqlAliveColumn))
-			continue
-		}
 		if ix.Declared {
 			dups, err := db.aliveDuplicates(ctx, t, softCol, ix.Columns)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if dups > 0 {
 				m.Blocking = append(m.Blocking, fmt.Sprintf("%s(%s): %d values are duplicated among alive rows; resolve them before adding the alive-only unique key",
@@ -178,68 +214,84 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 			}
 		}
 		name := aliveName(t.Name, ix.Columns, "key")
-		if !ix.Declared {
-			up = append(up, dd.DropIndex(t, ix)...)
+		st := dd.AliveUnique(t, softCol, name, ix, haveHelper)
+		if st == nil {
+			m.Notes = append(m.Notes, fmt.Sprintf("%s: unique key %s cannot be converted automatically; make it count alive rows only by hand", t.Name, ix.Name))
+			continue
 		}
-		u, added := dd.AliveUnique(t, softCol, name, ix.Columns, haveHelper)
-		up = append(up, u...)
-		d := dd.DropAliveUnique(t, name)
-		if !ix.Declared {
-			d = append(d, dd.RecreateIndex(t, ix)...)
-		}
-		dUniq = append(d, dUniq...)
-		if added {
+		steps = append(steps, st...)
+		if db.Dialect() == "mysql" {
 			haveHelper = true
-			dHelper = dd.DropHelper(t)
+		} else {
+			converted[ix] = true // partial now: no longer serves a foreign key
 		}
 	}
-	// Foreign-key columns without an index: cascades would scan.
+	// Foreign-key columns without an index: cascades would scan. A unique
+	// key made partial above no longer counts.
 	for _, fk := range t.Out {
-		if t.covered(fk.ChildCols) {
+		if t.coveredExcept(fk.ChildCols, converted) {
 			continue
 		}
 		name := aliveName(t.Name, fk.ChildCols, "fk")
-		up = append(up, dd.PlainIndex(t, name, fk.ChildCols)...)
-		dFK = append(dd.DropNamedIndex(t, name), dFK...)
-	}
-	// Ordinary indexes become alive indexes, except those a foreign key
-	// needs whole (cascade restores read deleted rows through them).
-	for _, ix := range t.Indexes {
-		if ix.Unique || ix.Primary || ix.Partial || ix.softCol || ix.Declared || t.fkIndex(ix) {
-			continue
+		if slices.ContainsFunc(steps, func(s ddlStep) bool { return strings.Contains(strings.Join(s.Up, ";"), dd.quote(name)) }) {
+			continue // two foreign keys on the same columns
 		}
-		name := aliveName(t.Name, ix.Columns, "alive")
-		up = append(up, dd.DropIndex(t, ix)...)
-		up = append(up, dd.AliveIndex(t, softCol, name, ix.Columns)...)
-		dIdx = append(append(dd.DropNamedIndex(t, name), dd.RecreateIndex(t, ix)...), dIdx...)
+		steps = append(steps, ddlStep{dd.PlainIndex(t, name, fk.ChildCols), dd.DropNamedIndex(t, name)})
 	}
+	// Alive indexes asked for: added beside the existing ones.
 	for _, cols := range opts.AliveIndexes[t.Name] {
 		for _, c := range cols {
 			if _, ok := t.column(c); !ok {
-				return &SchemaError{Table: t.Name, Column: c, Msg: "no such column for an alive index"}
+				return nil, &SchemaError{Table: t.Name, Column: c, Msg: "no such column for an alive index"}
 			}
 		}
 		name := aliveName(t.Name, cols, "alive")
-		if t.aliveIndexed(cols) || slices.ContainsFunc(up, func(s string) bool { return strings.Contains(s, dd.quote(name)) }) {
-			continue // exists, or converted from an ordinary index above
+		if t.aliveIndexed(cols) || slices.ContainsFunc(steps, func(s ddlStep) bool { return strings.Contains(strings.Join(s.Up, ";"), dd.quote(name)) }) {
+			continue
 		}
-		up = append(up, dd.AliveIndex(t, softCol, name, cols)...)
-		dIdx = append(dd.DropNamedIndex(t, name), dIdx...)
-	}
-	var down []string
-	for _, part := range [][]string{dIdx, dFK, dUniq, dHelper, dSoft} {
-		down = append(down, part...)
+		steps = append(steps, ddlStep{dd.AliveIndex(t, softCol, name, cols), dd.DropNamedIndex(t, name)})
 	}
 	if rb, ok := dd.(interface {
 		rebuildUniques(t *table, up, down []string) ([]string, []string, bool)
-	}); ok && len(up) > 0 && db.rebuildable(ctx, t, m) {
-		var did bool
-		up, down, did = rb.rebuildUniques(t, up, down)
+	}); ok && len(steps) > 0 && t.needsRebuild() && db.rebuildable(ctx, t, m) {
+		// SQLite: the table is rebuilt around its steps, all in one.
+		var up, down []string
+		for _, st := range steps {
+			up = append(up, st.Up...)
+		}
+		for i := len(steps) - 1; i >= 0; i-- {
+			down = append(down, steps[i].Down...)
+		}
+		up, down, did := rb.rebuildUniques(t, up, down)
 		m.rebuild = m.rebuild || did
+		steps = []ddlStep{{up, down}}
 	}
-	m.Up = append(m.Up, up...)
-	m.Down = append(down, m.Down...)
-	return nil
+	return steps, nil
+}
+
+// needsRebuild reports whether a SQLite table has inline UNIQUE
+// constraints that adopt converts (so it must be rebuilt).
+func (t *table) needsRebuild() bool {
+	for _, ix := range t.uniques() {
+		if ix.Constraint && !ix.AliveOnly && !ix.Declared && t.referencedBy(ix) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// coveredExcept reports whether some full index other than those in skip
+// starts with cols.
+func (t *table) coveredExcept(cols []string, skip map[*index]bool) bool {
+	for _, ix := range t.Indexes {
+		if skip[ix] || ix.Partial || ix.Declared || ix.Kind != "" && ix.Kind != "HASH" {
+			continue
+		}
+		if len(ix.Columns) >= len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
+			return true
+		}
+	}
+	return false
 }
 
 // referencedBy names a table whose foreign key targets the key ix.
@@ -273,15 +325,8 @@ func (db *DB) rebuildable(ctx context.Context, t *table, m *Migration) bool {
 	return true
 }
 
-// covered reports whether some index starts with cols.
-func (t *table) covered(cols []string) bool {
-	for _, ix := range t.Indexes {
-		if !ix.Partial && len(ix.Columns) >= len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
-			return true
-		}
-	}
-	return false
-}
+// covered reports whether some full index starts with cols.
+func (t *table) covered(cols []string) bool { return t.coveredExcept(cols, nil) }
 
 // fkIndex reports whether ix is the only full index covering a foreign key.
 func (t *table) fkIndex(ix *index) bool {

@@ -208,6 +208,10 @@ func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err erro
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
+		if strings.Contains(path, "mode=ro") {
+			// Read-only: the journal mode is the file's business.
+			return "sqlite", "file:" + path + sep + params, sqliteDialect{}, 0, nil
+		}
 		return "sqlite", "file:" + path + sep + params + "&_pragma=journal_mode(WAL)", sqliteDialect{}, 0, nil
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		u, perr := url.Parse(raw)
@@ -224,6 +228,9 @@ func parseURL(raw string) (driver, dsn string, d dialect, maxConns int, err erro
 		u, perr := url.Parse(raw)
 		if perr != nil {
 			return "", "", nil, 0, invalidf("bad mysql URL %s: %v", RedactURL(raw), urlErr(perr))
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return "", "", nil, 0, invalidf("mysql URL %s names no database: mysql://user@host:3306/DBNAME", RedactURL(raw))
 		}
 		host := u.Host
 		if host == "" {

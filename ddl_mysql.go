@@ -1,5 +1,7 @@
 package softdelete
 
+import "strings"
+
 // DDL for adopt on MariaDB/MySQL: no partial indexes, so alive-only unique
 // keys include an invisible generated column that is 1 for alive rows and
 // NULL for deleted ones (NULLs never collide), and alive indexes carry
@@ -13,22 +15,38 @@ func (d mysqlDialect) DropSoftColumn(t *table, col string) []string {
 	return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP COLUMN " + d.Quote(col)}
 }
 
-func (d mysqlDialect) AliveUnique(t *table, softCol, name string, cols []string, haveHelper bool) ([]string, bool) {
-	var up []string
+// AliveUnique converts a unique key in one ALTER TABLE (drop and add
+// together, so a foreign key that needs the index is never left without
+// one), keeping prefix lengths and the index type.
+func (d mysqlDialect) AliveUnique(t *table, softCol, name string, ix *index, haveHelper bool) []ddlStep {
+	var steps []ddlStep
+	tbl := "ALTER TABLE " + d.Quote(t.Name)
 	if !haveHelper {
-		up = append(up, "ALTER TABLE "+d.Quote(t.Name)+" ADD COLUMN "+d.Quote(mysqlAliveColumn)+
-			" TINYINT AS (IF("+d.Quote(softCol)+" IS NULL, 1, NULL)) VIRTUAL INVISIBLE")
+		steps = append(steps, ddlStep{
+			[]string{tbl + " ADD COLUMN " + d.Quote(mysqlAliveColumn) + " TINYINT AS (IF(" + d.Quote(softCol) + " IS NULL, 1, NULL)) VIRTUAL INVISIBLE"},
+			[]string{tbl + " DROP COLUMN " + d.Quote(mysqlAliveColumn)},
+		})
 	}
-	up = append(up, "ALTER TABLE "+d.Quote(t.Name)+" ADD UNIQUE KEY "+d.Quote(name)+" ("+pgCols(d, cols)+", "+d.Quote(mysqlAliveColumn)+")")
-	return up, !haveHelper
-}
-
-func (d mysqlDialect) DropAliveUnique(t *table, name string) []string {
-	return d.DropNamedIndex(t, name)
-}
-
-func (d mysqlDialect) DropHelper(t *table) []string {
-	return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP COLUMN " + d.Quote(mysqlAliveColumn)}
+	parts := ix.parts
+	if len(parts) != len(ix.Columns) {
+		parts = nil
+		for _, c := range ix.Columns {
+			parts = append(parts, d.Quote(c))
+		}
+	}
+	using := ""
+	if ix.Kind == "HASH" {
+		using = " USING HASH"
+	}
+	cols := strings.Join(parts, ", ")
+	add := " ADD UNIQUE KEY " + d.Quote(name) + " (" + cols + ", " + d.Quote(mysqlAliveColumn) + ")" + using
+	if ix.Declared {
+		return append(steps, ddlStep{[]string{tbl + add}, []string{tbl + " DROP INDEX " + d.Quote(name)}})
+	}
+	return append(steps, ddlStep{
+		[]string{tbl + " DROP INDEX " + d.Quote(ix.Name) + "," + add},
+		[]string{tbl + " DROP INDEX " + d.Quote(name) + ", ADD UNIQUE KEY " + d.Quote(ix.Name) + " (" + cols + ")" + using},
+	})
 }
 
 func (d mysqlDialect) AliveIndex(t *table, softCol, name string, cols []string) []string {
@@ -37,15 +55,6 @@ func (d mysqlDialect) AliveIndex(t *table, softCol, name string, cols []string) 
 
 func (d mysqlDialect) PlainIndex(t *table, name string, cols []string) []string {
 	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ")"}
-}
-
-func (d mysqlDialect) DropIndex(t *table, ix *index) []string { return d.DropNamedIndex(t, ix.Name) }
-
-func (d mysqlDialect) RecreateIndex(t *table, ix *index) []string {
-	if ix.Unique {
-		return []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD UNIQUE KEY " + d.Quote(ix.Name) + " (" + pgCols(d, ix.Columns) + ")"}
-	}
-	return []string{"CREATE INDEX " + d.Quote(ix.Name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, ix.Columns) + ")"}
 }
 
 func (d mysqlDialect) DropNamedIndex(t *table, name string) []string {

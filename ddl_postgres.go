@@ -23,14 +23,45 @@ func (d postgresDialect) DropSoftColumn(t *table, col string) []string {
 	return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP COLUMN " + d.Quote(col)}
 }
 
-func (d postgresDialect) AliveUnique(t *table, softCol, name string, cols []string, _ bool) ([]string, bool) {
-	return []string{"CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ") WHERE " + d.Quote(softCol) + " IS NULL"}, false
+func (d postgresDialect) AliveUnique(t *table, softCol, name string, ix *index, _ bool) []ddlStep {
+	pred := d.Quote(softCol) + " IS NULL"
+	create := "CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, ix.Columns) + ") WHERE " + pred
+	if ix.Declared {
+		return []ddlStep{{[]string{create}, d.DropNamedIndex(t, name)}}
+	}
+	// Keep the method, operator classes, collations, INCLUDE columns,
+	// storage options and an existing predicate: only the name, the table
+	// reference (unqualified) and the predicate change.
+	i := strings.Index(ix.Def, " USING ")
+	if i < 0 {
+		return nil
+	}
+	rest := ix.Def[i:]
+	if w := strings.LastIndex(rest, " WHERE "); w >= 0 {
+		pred = "(" + rest[w+len(" WHERE "):] + ") AND " + pred
+		rest = rest[:w]
+	}
+	create = "CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + rest + " WHERE " + pred
+	var drop, recreate []string
+	if ix.Constraint {
+		drop = []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP CONSTRAINT " + d.Quote(ix.Name)}
+		recreate = []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD CONSTRAINT " + d.Quote(ix.Name) + " UNIQUE (" + pgCols(d, ix.Columns) + ")" + pgInclude(ix.Def)}
+	} else {
+		drop = d.DropNamedIndex(t, ix.Name)
+		recreate = []string{"CREATE UNIQUE INDEX " + d.Quote(ix.Name) + " ON " + d.Quote(t.Name) + ix.Def[i:]}
+	}
+	return []ddlStep{{drop, recreate}, {[]string{create}, d.DropNamedIndex(t, name)}}
 }
 
-func (d postgresDialect) DropAliveUnique(t *table, name string) []string {
-	return d.DropNamedIndex(t, name)
+// pgInclude returns the INCLUDE clause of an index definition, if any.
+func pgInclude(def string) string {
+	i := strings.Index(def, " INCLUDE (")
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(def[i:], ")")
+	return def[i : i+j+1]
 }
-func (d postgresDialect) DropHelper(*table) []string { return nil }
 
 // AliveIndex ends the index with the primary key: PostgreSQL, unlike
 // InnoDB and SQLite, does not add it itself, and a page of alive rows
@@ -48,20 +79,6 @@ func (d postgresDialect) AliveIndex(t *table, softCol, name string, cols []strin
 
 func (d postgresDialect) PlainIndex(t *table, name string, cols []string) []string {
 	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ")"}
-}
-
-func (d postgresDialect) DropIndex(t *table, ix *index) []string {
-	if ix.Constraint {
-		return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP CONSTRAINT " + d.Quote(ix.Name)}
-	}
-	return d.DropNamedIndex(t, ix.Name)
-}
-
-func (d postgresDialect) RecreateIndex(t *table, ix *index) []string {
-	if ix.Constraint {
-		return []string{"ALTER TABLE " + d.Quote(t.Name) + " ADD CONSTRAINT " + d.Quote(ix.Name) + " UNIQUE (" + pgCols(d, ix.Columns) + ")"}
-	}
-	return []string{ix.Def}
 }
 
 func (d postgresDialect) DropNamedIndex(_ *table, name string) []string {

@@ -17,14 +17,36 @@ func (d sqliteDialect) DropSoftColumn(t *table, col string) []string {
 	return []string{"ALTER TABLE " + d.Quote(t.Name) + " DROP COLUMN " + d.Quote(col)}
 }
 
-func (d sqliteDialect) AliveUnique(t *table, softCol, name string, cols []string, _ bool) ([]string, bool) {
-	return []string{"CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ") WHERE " + d.Quote(softCol) + " IS NULL"}, false
+func (d sqliteDialect) AliveUnique(t *table, softCol, name string, ix *index, _ bool) []ddlStep {
+	pred := d.Quote(softCol) + " IS NULL"
+	create := "CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, ix.Columns) + ") WHERE " + pred
+	drop := ddlStep{Up: nil, Down: nil}
+	if !ix.Declared && !ix.Constraint {
+		// Keep collations and the column list as written: only the name
+		// changes and the predicate is added.
+		on := strings.Index(strings.ToUpper(ix.Def), " ON ")
+		if on < 0 {
+			return nil
+		}
+		open := strings.Index(ix.Def[on:], "(")
+		if open < 0 {
+			return nil
+		}
+		rest := ix.Def[on+open:]
+		if w := strings.LastIndex(strings.ToUpper(rest), " WHERE "); w >= 0 {
+			pred = "(" + rest[w+len(" WHERE "):] + ") AND " + pred
+			rest = rest[:w]
+		}
+		create = "CREATE UNIQUE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " " + rest + " WHERE " + pred
+		drop = ddlStep{d.DropNamedIndex(t, ix.Name), []string{ix.Def}}
+	}
+	// Inline UNIQUE constraints go with the table rebuild (rebuildUniques).
+	steps := []ddlStep{{[]string{create}, d.DropNamedIndex(t, name)}}
+	if drop.Up != nil {
+		steps = append([]ddlStep{drop}, steps...)
+	}
+	return steps
 }
-
-func (d sqliteDialect) DropAliveUnique(t *table, name string) []string {
-	return d.DropNamedIndex(t, name)
-}
-func (d sqliteDialect) DropHelper(*table) []string { return nil }
 
 func (d sqliteDialect) AliveIndex(t *table, softCol, name string, cols []string) []string {
 	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ") WHERE " + d.Quote(softCol) + " IS NULL"}
@@ -32,21 +54,6 @@ func (d sqliteDialect) AliveIndex(t *table, softCol, name string, cols []string)
 
 func (d sqliteDialect) PlainIndex(t *table, name string, cols []string) []string {
 	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ")"}
-}
-
-// DropIndex drops a CREATE INDEX index; constraints go with the rebuild.
-func (d sqliteDialect) DropIndex(t *table, ix *index) []string {
-	if ix.Constraint {
-		return nil
-	}
-	return d.DropNamedIndex(t, ix.Name)
-}
-
-func (d sqliteDialect) RecreateIndex(t *table, ix *index) []string {
-	if ix.Constraint {
-		return nil // restored by the rebuild in the down migration
-	}
-	return []string{ix.Def}
 }
 
 func (d sqliteDialect) DropNamedIndex(_ *table, name string) []string {

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -103,7 +104,8 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 	// A unique key that includes a generated column computed from
 	// deleted_at (IF(deleted_at IS NULL, 1, NULL)) is alive-only: deleted
 	// rows carry NULL there and NULLs never collide.
-	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, '')
+	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, ''),
+  COALESCE(s.SUB_PART, 0), s.INDEX_TYPE
 FROM information_schema.STATISTICS s
 JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
 WHERE s.TABLE_SCHEMA = DATABASE()
@@ -114,9 +116,10 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 	type key struct{ tbl, name string }
 	alive := map[key]bool{}
 	for rows.Next() {
-		var tbl, col, gen string
+		var tbl, col, gen, kind string
+		var sub int
 		var ix index
-		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &col, &gen); err != nil {
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &col, &gen, &sub, &kind); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -126,7 +129,17 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 			alive[key{tbl, ix.Name}] = true
 			col = "" // the helper column is not part of the user's key
 		}
+		if kind != "BTREE" {
+			ix.Kind = kind
+		}
 		s.addIndexColumn(tbl, ix, col)
+		if col != "" {
+			part := mysqlDialect{}.Quote(col)
+			if sub > 0 {
+				part += "(" + strconv.Itoa(sub) + ")"
+			}
+			s.addIndexPart(tbl, ix.Name, part)
+		}
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err

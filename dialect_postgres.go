@@ -115,8 +115,10 @@ ORDER BY cl.relname, c.conname, k.ord`)
 	}
 	rows, err = ex.query(ctx, `SELECT t.relname::text, ic.relname::text, i.indisunique, i.indisprimary,
   i.indpred IS NOT NULL, COALESCE(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), a.attname::text,
-  EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x'))
+  EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x')),
+  am.amname::text
 FROM pg_index i
+JOIN pg_am am ON am.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid)
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -130,12 +132,39 @@ ORDER BY t.relname, ic.relname, k.ord`)
 	for rows.Next() {
 		var tbl, pred, col string
 		var ix index
-		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint); err != nil {
+		var kind string
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint, &kind); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		ix.AliveOnly = ix.Partial && aliveOnlyPredicate(" where "+pred)
+		if kind != "btree" {
+			ix.Kind = kind
+		}
 		s.addIndexColumn(tbl, ix, col)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	// Inheritance children and partitions: reached through their parent.
+	rows, err = ex.query(ctx, `SELECT c.relname::text, p.relname::text
+FROM pg_inherits h
+JOIN pg_class c ON c.oid = h.inhrelid
+JOIN pg_class p ON p.oid = h.inhparent
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var child, parent string
+		if err := rows.Scan(&child, &parent); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if t := s.tables[child]; t != nil {
+			t.parent = parent
+		}
 	}
 	return s, closeRows(rows)
 }

@@ -30,8 +30,33 @@ type Finding struct {
 }
 
 // Doctor inspects the schema and reports, per table, what is missing or
-// dangerous for soft delete, each with its fix.
+// dangerous for soft delete, each with its fix. No findings can also mean
+// there was nothing to check: see DoctorReport.
 func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
+	r, err := db.DoctorReport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Findings, nil
+}
+
+// DoctorReport is what Doctor checked, and what it found.
+type DoctorReport struct {
+	// Checked lists the tables with a soft-delete column: the ones doctor
+	// checks. Others lists the rest (tables of the schema without one;
+	// inheritance children and partitions are checked through their parent).
+	Checked  []string  `json:"checked"`
+	Others   []string  `json:"others"`
+	Findings []Finding `json:"findings"`
+}
+
+// NothingToCheck reports whether no table has a soft-delete column (every
+// database before adopt, or a URL naming the wrong database): doctor's
+// silence then says nothing about soft delete.
+func (r *DoctorReport) NothingToCheck() bool { return len(r.Checked) == 0 }
+
+// DoctorReport runs doctor and says what it checked. It only reads.
+func (db *DB) DoctorReport(ctx context.Context) (*DoctorReport, error) {
 	if err := db.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -44,6 +69,16 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	rep := &DoctorReport{Checked: []string{}, Others: []string{}}
+	for _, n := range names {
+		switch t := s.tables[n]; {
+		case t.parent != "":
+		case t.soft():
+			rep.Checked = append(rep.Checked, n)
+		default:
+			rep.Others = append(rep.Others, n)
+		}
+	}
 	var out []Finding
 	add := func(t string, sev Severity, problem, fix string) {
 		out = append(out, Finding{Table: t, Severity: sev, Problem: problem, Fix: fix})
@@ -53,6 +88,9 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 	}
 	for _, name := range names {
 		t := s.tables[name]
+		if t.parent != "" {
+			continue // reached through its parent (adopt says so too)
+		}
 		if !t.soft() {
 			for _, fk := range t.Out {
 				if p := s.tables[fk.Parent]; p != nil && p.soft() && fk.Rule == Cascade {
@@ -90,20 +128,20 @@ func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 			if c == nil || !c.soft() {
 				continue
 			}
+			if fk.Rule == SetNull {
+				if col := notNullColumn(c, fk.ChildCols); col != "" {
+					add(name, Danger, fmt.Sprintf("%s references it with ON DELETE SET NULL (%s) but %s.%s is NOT NULL: deleting a referenced row fails", fk.Child, fk.Name, fk.Child, col),
+						fmt.Sprintf("make %s.%s nullable, or WithRelationRule(%q, %q, softdelete.Restrict or Cascade)", fk.Child, col, fk.Child, name))
+				}
+			}
 			if (fk.Rule == SetNull || fk.Rule == SetDefault) && (len(fk.ChildCols) != 1 || len(c.PK) != 1) {
 				add(name, Danger, fmt.Sprintf("%s references it with ON DELETE %s on a composite key, which soft delete cannot follow: live rows would keep pointing at deleted ones", fk.Child, fk.Rule),
 					fmt.Sprintf("WithRelationRule(%q, %q, softdelete.Cascade or Restrict)", fk.Child, name))
 			}
 		}
-		for _, ix := range t.Indexes {
-			if ix.Unique || ix.Primary || ix.Partial || ix.softCol || ix.Declared || t.fkIndex(ix) {
-				continue
-			}
-			add(name, Warning, fmt.Sprintf("index %s(%s) also holds deleted rows: alive queries read past them", ix.Name, strings.Join(ix.Columns, ",")),
-				adopt(name))
-		}
 	}
-	return out, nil
+	rep.Findings = out
+	return rep, nil
 }
 
 // Dangerous reports whether any finding is a danger.
@@ -114,4 +152,14 @@ func Dangerous(fs []Finding) bool {
 		}
 	}
 	return false
+}
+
+// notNullColumn returns the first of cols that is NOT NULL in t, or "".
+func notNullColumn(t *table, cols []string) string {
+	for _, name := range cols {
+		if c, ok := t.column(name); ok && c.NotNull {
+			return name
+		}
+	}
+	return ""
 }

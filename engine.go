@@ -812,6 +812,25 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	}
 	d := w.db.dialect
 	col := fk.ChildCols[0]
+	if !w.restore && fk.Rule == SetNull && notNullColumn(c, fk.ChildCols) != "" {
+		// The database would refuse the UPDATE with a raw not-null
+		// violation: say which key, if a live row would be cleared.
+		b := newBuilder(d, 256)
+		b.WriteString("SELECT COUNT(*) FROM ")
+		b.ident(c.Name)
+		b.WriteString(" n0 WHERE ")
+		b.qualified("n0", c.SoftCol)
+		b.WriteString(" IS NULL AND ")
+		w.parentRows(b, "n0", fk, s)
+		n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return &SchemaError{Table: c.Name, Column: col, Msg: fmt.Sprintf("foreign key %s references %s with ON DELETE SET NULL but the column is NOT NULL: %d live rows cannot be cleared; make the column nullable or override the rule (WithRelationRule(%q, %q, ...))",
+				fk.Name, fk.Parent, n, c.Name, fk.Parent)}
+		}
+	}
 	if !w.restore {
 		b := newBuilder(d, 256)
 		recordNulled(b, func() { w.opStampArg(b) }, "n0", c, fk)

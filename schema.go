@@ -112,7 +112,11 @@ type table struct {
 	In         []*foreignKey
 	Indexes    []*index // every index and unique constraint (and keys declared in code)
 	def        string   // CREATE TABLE statement, where the database keeps it (SQLite)
-	colIdx     map[string]int
+	// parent names the table this one inherits from or is a partition of
+	// (PostgreSQL): its rows are reached, and its columns added, through
+	// the parent.
+	parent string
+	colIdx map[string]int
 }
 
 type column struct {
@@ -147,6 +151,12 @@ type index struct {
 	Def        string // the database's own definition, when it gives one
 	Declared   bool   // declared in code (WithUniqueKey), not found in the database
 	softCol    bool   // mentions the soft-delete column
+	// Kind is the access method or index type where it is not a plain
+	// b-tree (gist, gin, FULLTEXT, SPATIAL, HASH...).
+	Kind string
+	// parts are the MySQL key parts as written (quoted column, with its
+	// prefix length), parallel to Columns.
+	parts []string
 }
 
 // uniques returns the table's unique keys other than the primary key.
@@ -293,4 +303,16 @@ func (s *schema) addIndexColumn(tbl string, ix index, col string) {
 		n.Columns = []string{col}
 	}
 	t.Indexes = append(t.Indexes, &n)
+}
+
+// addIndexPart records a MySQL key part (column with prefix length) of the
+// index (tbl, name), in column order.
+func (s *schema) addIndexPart(tbl, name, part string) {
+	if t := s.tables[tbl]; t != nil {
+		for _, u := range t.Indexes {
+			if u.Name == name {
+				u.parts = append(u.parts, part)
+			}
+		}
+	}
 }
