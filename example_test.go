@@ -203,5 +203,5 @@ func ExampleDB_Adopt() {
 	// Output:
 	// ALTER TABLE "users" ADD COLUMN "deleted_at" DATETIME;
 	// DROP INDEX "users_email";
-	// CREATE UNIQUE INDEX "users_email_key" ON "users" ("email") WHERE "deleted_at" IS NULL;
+	// CREATE UNIQUE INDEX "users_email_key" ON "users" (email) WHERE "deleted_at" IS NULL;
 }
