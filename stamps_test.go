@@ -99,7 +99,7 @@ func TestForeignStampsSQLite(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for i := 1; i <= 4; i++ {
+			for i := 1; i <= 5; i++ {
 				if _, err := db.SQL().ExecContext(ctx, "INSERT INTO users (id, name) VALUES (?, ?)", i, "u"); err != nil {
 					t.Fatal(err)
 				}
@@ -151,6 +151,15 @@ func TestForeignStampsSQLite(t *testing.T) {
 			}
 			if rowExists(t, db, "posts", 4) {
 				t.Errorf("post 4, hidden 40 days ago, was not purged")
+			}
+			// A cut-off on the same day as the stamp (RFC 3339's "T" sorts
+			// after the space of a text cut-off: never due).
+			hide("posts", 5, time.Now().Add(-2*time.Hour))
+			if res, err = db.Purge(ctx, PurgePolicy{OlderThan: time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+			if rowExists(t, db, "posts", 5) || !rowExists(t, db, "posts", 3) {
+				t.Errorf("Purge(OlderThan: 1h) = %v: want post 5 (hidden 2h ago) gone and post 3 kept", res.Counts)
 			}
 		})
 	}
