@@ -15,7 +15,8 @@ type OpFilter struct {
 	Kind  string    // OpDelete, OpRestore, OpHardDelete, OpPurge, OpUndo
 	Since time.Time // at or after
 	Until time.Time // before
-	// Trash keeps only delete operations that were not undone.
+	// Trash keeps only delete operations that were not undone and still
+	// hide rows (not restored, not purged).
 	Trash bool
 	// Limit caps the result (default 100); BeforeID pages backwards.
 	Limit    int
@@ -24,7 +25,10 @@ type OpFilter struct {
 
 const opColumns = "id, kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, undone_by"
 
-// Operations lists logged operations, newest first.
+// Operations lists logged operations, newest first. With Trash, only the
+// deletes that were not undone and still hide rows (their root table still
+// has rows with their stamp: not restored, not purged) are listed, up to
+// Limit of them.
 func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
@@ -32,6 +36,37 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	if err := db.ensureOps(ctx); err != nil {
 		return nil, err
 	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Operation
+	before := f.BeforeID
+	for {
+		page, err := db.opsPage(ctx, f, before, limit)
+		if err != nil {
+			return nil, err
+		}
+		kept := page
+		if f.Trash {
+			if kept, err = db.stillHiding(ctx, page); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, kept...)
+		if !f.Trash || len(page) < limit || len(out) >= limit {
+			break
+		}
+		before = page[len(page)-1].ID // the rest of the page no longer hides rows: read on
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// opsPage reads up to limit operations of f with ids below before (0: any).
+func (db *DB) opsPage(ctx context.Context, f OpFilter, before int64, limit int) ([]Operation, error) {
 	b := newBuilder(db.dialect, 256)
 	b.WriteString("SELECT " + opColumns + " FROM softdelete_operations WHERE 1=1")
 	eq := func(col string, v any) {
@@ -58,13 +93,9 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 		b.WriteString(" AND created_at < ")
 		b.arg(f.Until.UTC())
 	}
-	if f.BeforeID > 0 {
+	if before > 0 {
 		b.WriteString(" AND id < ")
-		b.arg(f.BeforeID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+		b.arg(before)
 	}
 	b.WriteString(" ORDER BY id DESC LIMIT ")
 	b.arg(int64(limit))
@@ -84,6 +115,64 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	return out, db.translate(rows.Err())
 }
 
+// stillHiding keeps the delete operations of ops whose root table still
+// has rows carrying their stamp: one statement per 100 operations, each
+// operation an EXISTS on its root table by stamp.
+func (db *DB) stillHiding(ctx context.Context, ops []Operation) ([]Operation, error) {
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	s, err := db.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hiding := map[int64]bool{}
+	for start := 0; start < len(ops); start += 100 {
+		b := newBuilder(db.dialect, 1024)
+		n := 0
+		for _, op := range ops[start:min(start+100, len(ops))] {
+			t := s.tables[op.Table]
+			if op.Stamp == nil || t == nil || !t.soft() {
+				continue
+			}
+			if n > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			n++
+			fmt.Fprintf(b, "SELECT %d AS id FROM (SELECT 1 AS one) d WHERE EXISTS (SELECT 1 FROM ", op.ID)
+			b.ident(t.Name)
+			b.WriteString(" r WHERE ")
+			db.stampEq(b, "r", t, ourStamp(*op.Stamp))
+			b.WriteString(")")
+		}
+		if n == 0 {
+			continue
+		}
+		rows, err := db.exec().query(ctx, b.String(), b.args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, db.translate(err)
+			}
+			hiding[id] = true
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, db.translate(err)
+		}
+	}
+	var out []Operation
+	for _, op := range ops {
+		if hiding[op.ID] {
+			out = append(out, op)
+		}
+	}
+	return out, nil
+}
+
 func scanOp(rows *sql.Rows) (*Operation, error) {
 	var op Operation
 	var counts string
@@ -99,7 +188,8 @@ func scanOp(rows *sql.Rows) (*Operation, error) {
 	return &op, nil
 }
 
-// Operation returns one logged operation; ErrNotFound if there is none.
+// Operation returns one logged operation; an *OperationNotFoundError
+// (ErrNotFound) if there is none.
 func (db *DB) Operation(ctx context.Context, id int64) (*Operation, error) {
 	return db.operation(ctx, db.exec(), id)
 }
@@ -120,7 +210,7 @@ func (db *DB) operation(ctx context.Context, ex *executor, id int64) (*Operation
 		if err := rows.Err(); err != nil {
 			return nil, db.translate(err)
 		}
-		return nil, ErrNotFound
+		return nil, &OperationNotFoundError{ID: id}
 	}
 	op, err := scanOp(rows)
 	if err != nil {
@@ -206,3 +296,13 @@ func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, err
 	}
 	return op, nil
 }
+
+// OperationNotFoundError: no operation with this id is in the log. It
+// matches ErrNotFound.
+type OperationNotFoundError struct{ ID int64 }
+
+func (e *OperationNotFoundError) Error() string {
+	return fmt.Sprintf("softdelete: no operation %d in the log", e.ID)
+}
+
+func (e *OperationNotFoundError) Unwrap() error { return ErrNotFound }

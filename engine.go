@@ -1413,14 +1413,17 @@ func keyText(k any) string {
 	case nil:
 		return ""
 	case []any:
-		s := ""
+		s := "("
 		for i, x := range v {
 			if i > 0 {
 				s += ","
 			}
+			if b, ok := x.([]byte); ok {
+				x = string(b)
+			}
 			s += fmt.Sprint(x)
 		}
-		return s
+		return s + ")"
 	case []byte:
 		return string(v)
 	}
