@@ -64,15 +64,15 @@ func (q *Query[T]) addWhere(expr string, args []any) {
 	e := q.m.exprs.get(expr)
 	if e == nil {
 		var err error
-		e, err = parseExpr(expr, q.m.name, q.m.cols)
+		e, err = parseExpr(expr, q.m.name, q.m.cols, q.m.db.dialect.Name())
 		if err != nil {
 			q.err = err
 			return
 		}
 		q.m.exprs.put(expr, e)
 	}
-	if e.nph != len(args) {
-		q.err = invalidf("%q has %d placeholders but %d arguments were given", expr, e.nph, len(args))
+	if err := e.checkArgs(expr, args); err != nil {
+		q.err = err
 		return
 	}
 	q.conds = append(q.conds, cond{e: e, args: args})
@@ -99,7 +99,7 @@ func (q *Query[T]) In(col string, keys any) *Query[T] {
 		}
 		return c
 	}
-	e := &expr{toks: []exprTok{{'c', quoted}, {'l', " IN ("}, {'?', ""}, {'l', ")"}}, nph: 1}
+	e := inExpr(quoted, col)
 	c.conds = append(c.conds, cond{e: e, args: []any{keys}})
 	return c
 }

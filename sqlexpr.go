@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // sqlBuilder accumulates SQL text and its bind arguments, numbering
@@ -58,34 +59,72 @@ func (b *sqlBuilder) identList(alias string, cols []string) {
 	}
 }
 
-// expr is a parsed, validated Where expression: literal SQL, quoted column
-// references (which render qualified by a table alias when one is given)
-// and placeholders.
+// A Where expression is parsed into a tree (sqlexpr_parse.go) and the SQL
+// sent is rendered from that tree, never copied from the input: whatever
+// the input, the rendered condition is one fully parenthesized
+// expression over the table's own columns, literals and bind parameters.
+
+// expr is a parsed, validated Where expression.
 type expr struct {
-	toks []exprTok
-	nph  int
+	root *enode
+	nph  int      // number of ? placeholders
+	phs  []*enode // the placeholders, in order
 }
 
-type exprTok struct {
-	kind byte // 'l' literal, 'c' column (quoted), '?' placeholder
-	s    string
-}
+type ekind uint8
 
-func (e *expr) lit(sb *strings.Builder) {
-	if sb.Len() > 0 {
-		e.toks = append(e.toks, exprTok{'l', sb.String()})
-		sb.Reset()
-	}
+const (
+	eOr      ekind = iota + 1 // kids: operands
+	eAnd                      // kids: operands
+	eNot                      // kids[0]
+	eCmp                      // op; kids[0] op kids[1]
+	eIsNull                   // kids[0] IS [NOT] NULL
+	eDistinct                 // kids[0] IS [NOT] DISTINCT FROM kids[1]
+	eIn                       // kids[0] [NOT] IN (kids[1:])
+	eBetween                  // kids[0] [NOT] BETWEEN kids[1] AND kids[2]
+	eLike                     // kids[0] [NOT] LIKE|ILIKE kids[1] [ESCAPE kids[2]]
+	eArith                    // op in + - * / %
+	eConcat                   // kids[0] || kids[1]
+	eNeg                      // -kids[0]
+	eFunc                     // op(kids...)
+	eCast                     // CAST(kids[0] AS op)
+	eCase                     // CASE [operand] WHEN .. THEN .. [ELSE ..] END
+	eExtract                  // EXTRACT(op FROM kids[0])
+	eNum                      // s
+	eStr                      // s is the unquoted content
+	eBool                     // s is TRUE or FALSE
+	eNull                     // NULL
+	eCol                      // s name, q quoted
+	ePh                       // ? placeholder number ph (0-based)
+)
+
+// enode is one node of a parsed expression.
+type enode struct {
+	k       ekind
+	not     bool   // NOT IN, NOT BETWEEN, NOT LIKE, IS NOT NULL, IS NOT DISTINCT FROM
+	ilike   bool   // eLike: ILIKE
+	operand bool   // eCase: CASE operand WHEN ...
+	els     bool   // eCase: has ELSE (the last kid)
+	inList  bool   // ePh: the only element of an IN list (a slice expands there)
+	ph      int    // ePh
+	op      string // operator, function name, cast type, extract unit
+	s       string // literal text or column name
+	q       string // eCol: quoted column
+	kids    []*enode
 }
 
 // exprCache memoises parsed expressions per table: Where strings are
-// usually constants in code. It stops growing at exprCacheMax entries.
+// usually constants in code. It stops growing at exprCacheMax entries and
+// keeps no long strings.
 type exprCache struct {
 	mu sync.RWMutex
 	m  map[string]*expr
 }
 
-const exprCacheMax = 1024
+const (
+	exprCacheMax    = 1024
+	exprCacheMaxLen = 2048
+)
 
 func (c *exprCache) get(s string) *expr {
 	c.mu.RLock()
@@ -95,6 +134,9 @@ func (c *exprCache) get(s string) *expr {
 }
 
 func (c *exprCache) put(s string, e *expr) {
+	if len(s) > exprCacheMaxLen {
+		return
+	}
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*expr{}
@@ -105,213 +147,324 @@ func (c *exprCache) put(s string, e *expr) {
 	c.mu.Unlock()
 }
 
-// exprKeywords are the words allowed in a Where expression besides column
-// names and function calls.
-var exprKeywords = map[string]bool{
-	"and": true, "or": true, "not": true, "in": true, "is": true, "null": true,
-	"like": true, "ilike": true, "between": true, "true": true, "false": true,
-	"case": true, "when": true, "then": true, "else": true, "end": true,
-	"escape": true, "as": true, "distinct": true, "from": true,
-}
-
-// exprFunctions are the functions a Where expression may call: common,
-// side-effect-free scalar functions of the three databases.
-var exprFunctions = map[string]bool{
-	"lower": true, "upper": true, "length": true, "char_length": true, "coalesce": true, "nullif": true,
-	"abs": true, "round": true, "floor": true, "ceil": true, "ceiling": true, "trim": true, "ltrim": true,
-	"rtrim": true, "substr": true, "substring": true, "replace": true, "concat": true, "ifnull": true,
-	"greatest": true, "least": true, "cast": true, "date": true, "extract": true, "date_trunc": true,
-	"julianday": true, "strftime": true, "unixepoch": true, "year": true, "month": true, "day": true,
-}
-
-// castTypes are the type names CAST(x AS type) may name.
-var castTypes = map[string]bool{
-	"text": true, "char": true, "varchar": true, "integer": true, "int": true, "bigint": true, "smallint": true,
-	"signed": true, "unsigned": true, "real": true, "float": true, "double": true, "numeric": true,
-	"decimal": true, "date": true, "datetime": true, "timestamp": true, "timestamptz": true, "boolean": true,
-}
-
-func allowedFunctions() string {
-	names := make([]string, 0, len(exprFunctions))
-	for n := range exprFunctions {
-		names = append(names, n)
-	}
-	sortStrings(names)
-	return strings.Join(names, ", ")
-}
-
-// parseExpr tokenizes a Where expression, checks every identifier against
-// the table's columns (quoting them), allows function calls, literals and
-// ? placeholders, and refuses statement separators and comments. It is a
-// guard against mistakes, not a SQL parser: values must still be passed as
-// arguments.
-func parseExpr(s string, tbl string, cols map[string]string) (*expr, error) {
-	e := &expr{}
-	if strings.ContainsAny(s, "\\\x00") {
-		// MySQL reads \' inside a literal as an escaped quote: a literal
-		// this tokenizer ends could go on for the server. Refuse them.
-		return nil, invalidf("backslashes are not allowed in a Where expression (pass values as ? arguments): %q", s)
-	}
-	var cur strings.Builder
-	afterAs := false
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '\'':
-			j := i + 1
-			for {
-				if j >= len(s) {
-					return nil, invalidf("unterminated string literal in %q", s)
-				}
-				if s[j] == '\'' {
-					if j+1 < len(s) && s[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			cur.WriteString(s[i : j+1])
-			i = j + 1
-		case c == '?':
-			e.lit(&cur)
-			e.toks = append(e.toks, exprTok{'?', ""})
-			e.nph++
-			i++
-		case c == ';':
-			return nil, invalidf("';' is not allowed in a Where expression: %q", s)
-		case c == '-' && i+1 < len(s) && s[i+1] == '-', c == '/' && i+1 < len(s) && s[i+1] == '*', c == '#':
-			return nil, invalidf("comments are not allowed in a Where expression: %q", s)
-		case c == '$':
-			return nil, invalidf("use ? placeholders, not $n, in %q", s)
-		case c == '"' || c == '`':
-			j := strings.IndexByte(s[i+1:], c)
-			if j < 0 {
-				return nil, invalidf("unterminated quoted identifier in %q", s)
-			}
-			name := s[i+1 : i+1+j]
-			q, ok := cols[name]
-			if !ok {
-				return nil, unknownColumn(name, tbl, cols, s)
-			}
-			e.lit(&cur)
-			e.toks = append(e.toks, exprTok{'c', q})
-			i += j + 2
-		case isIdentStart(c):
-			j := i
-			for j < len(s) && isIdentChar(s[j]) {
-				j++
-			}
-			word := s[i:j]
-			lower := strings.ToLower(word)
-			// table.column
-			if j < len(s) && s[j] == '.' && word == tbl {
-				i = j + 1
-				continue
-			}
-			k := j
-			for k < len(s) && s[k] == ' ' {
-				k++
-			}
-			switch {
-			case afterAs:
-				if !castTypes[lower] {
-					return nil, invalidf("unknown type %q after AS in %q", word, s)
-				}
-				cur.WriteString(word) // a type name in CAST(x AS type)
-				afterAs = false
-			case cols[word] != "":
-				e.lit(&cur)
-				e.toks = append(e.toks, exprTok{'c', cols[word]})
-			case exprKeywords[lower]:
-				cur.WriteString(word)
-				afterAs = lower == "as"
-			case k < len(s) && s[k] == '(':
-				if !exprFunctions[lower] {
-					return nil, invalidf("function %q is not allowed in a Where expression (allowed: %s)", word, allowedFunctions())
-				}
-				cur.WriteString(word) // function call
-			default:
-				return nil, unknownColumn(word, tbl, cols, s)
-			}
-			i = j
-		case c >= '0' && c <= '9':
-			j := i
-			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
-				j++
-			}
-			if j < len(s) && (s[j] == 'e' || s[j] == 'E') && j+1 < len(s) && (s[j+1] >= '0' && s[j+1] <= '9' || s[j+1] == '-' || s[j+1] == '+') {
-				j += 2
-				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-					j++
-				}
-			}
-			if j < len(s) && isIdentChar(s[j]) {
-				return nil, invalidf("malformed number %q in %q", s[i:j+1], s)
-			}
-			cur.WriteString(s[i:j])
-			i = j
-		default:
-			cur.WriteByte(c)
-			i++
-		}
-	}
-	e.lit(&cur)
-	return e, nil
-}
-
 func unknownColumn(name, tbl string, cols map[string]string, s string) error {
 	known := make([]string, 0, len(cols))
 	for c := range cols {
 		known = append(known, c)
 	}
 	sortStrings(known)
-	return invalidf("unknown column %q in %q (table %s has: %s)", name, s, tbl, strings.Join(known, ", "))
+	return invalidf("unknown column %q in %s (table %s has: %s)", name, shortQuote(s), tbl, strings.Join(known, ", "))
 }
 
-func isIdentStart(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-}
-
-func isIdentChar(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
-
-// render writes the expression with its arguments; a slice argument
-// expands into a parenthesis-less list of placeholders (so "id IN (?)"
-// takes []int64{1,2,3}); an empty slice becomes NULL, which matches nothing.
-func (e *expr) render(b *sqlBuilder, alias string, args []any) {
-	i := 0
-	for _, t := range e.toks {
-		switch t.kind {
-		case 'l':
-			b.WriteString(t.s)
-			continue
-		case 'c':
-			if alias != "" {
-				b.WriteString(alias)
-				b.WriteByte('.')
-			}
-			b.WriteString(t.s)
-			continue
+// shortQuote quotes s for an error message, cut to a readable length.
+func shortQuote(s string) string {
+	if len(s) > 120 {
+		cut := 120
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
 		}
-		a := args[i]
-		i++
-		if n, ok := sliceLen(a); ok {
-			if n == 0 {
-				b.WriteString("NULL")
+		return strconv.Quote(s[:cut]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// inExpr is the condition "col IN (?)" for Query.In.
+func inExpr(quoted, name string) *expr {
+	ph := &enode{k: ePh, inList: true}
+	return &expr{root: &enode{k: eIn, kids: []*enode{{k: eCol, s: name, q: quoted}, ph}}, nph: 1, phs: []*enode{ph}}
+}
+
+// checkArgs checks the arguments of e: a slice (other than []byte) may
+// only stand for the list of an IN (?).
+func (e *expr) checkArgs(src string, args []any) error {
+	if e.nph != len(args) {
+		return invalidf("%s has %d placeholders but %d arguments were given", shortQuote(src), e.nph, len(args))
+	}
+	for i, a := range args {
+		if _, isSlice := sliceLen(a); isSlice && !e.phs[i].inList {
+			return invalidf("argument %d of %s is a slice (%T): slices are only accepted as the list of IN (?)", i+1, shortQuote(src), a)
+		}
+	}
+	return nil
+}
+
+// render writes the expression, its columns qualified by alias, binding
+// args to its placeholders. A slice bound to IN (?) becomes the list of
+// its elements (or, when it is large, one array or JSON argument); an
+// empty slice matches nothing (NOT IN: everything).
+func (e *expr) render(b *sqlBuilder, alias string, args []any) {
+	e.root.render(b, alias, args)
+}
+
+func (n *enode) render(b *sqlBuilder, alias string, args []any) {
+	switch n.k {
+	case eCol:
+		if alias != "" {
+			b.WriteString(alias)
+			b.WriteByte('.')
+		}
+		b.WriteString(n.q)
+	case ePh:
+		b.arg(args[n.ph])
+	case eNum:
+		b.WriteString(n.s)
+	case eStr:
+		b.WriteByte('\'')
+		if strings.IndexByte(n.s, '\'') < 0 {
+			b.WriteString(n.s)
+		} else {
+			for i := 0; i < len(n.s); i++ {
+				if n.s[i] == '\'' {
+					b.WriteByte('\'')
+				}
+				b.WriteByte(n.s[i])
 			}
-			rv := reflect.ValueOf(a)
-			for j := 0; j < n; j++ {
+		}
+		b.WriteByte('\'')
+	case eBool:
+		b.WriteString(n.s)
+	case eNull:
+		b.WriteString("NULL")
+	case eOr, eAnd:
+		sep := " AND "
+		if n.k == eOr {
+			sep = " OR "
+		}
+		b.WriteByte('(')
+		for i, k := range n.kids {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			k.render(b, alias, args)
+		}
+		b.WriteByte(')')
+	case eNot:
+		b.WriteString("(NOT ")
+		n.kids[0].render(b, alias, args)
+		b.WriteByte(')')
+	case eCmp, eArith:
+		b.WriteByte('(')
+		n.kids[0].render(b, alias, args)
+		b.WriteByte(' ')
+		b.WriteString(n.op)
+		b.WriteByte(' ')
+		n.kids[1].render(b, alias, args)
+		b.WriteByte(')')
+	case eConcat:
+		if b.d.Name() == "mysql" {
+			// MySQL reads || as OR unless PIPES_AS_CONCAT is set.
+			b.WriteString("CONCAT(")
+			n.kids[0].render(b, alias, args)
+			b.WriteString(", ")
+			n.kids[1].render(b, alias, args)
+			b.WriteByte(')')
+			return
+		}
+		b.WriteByte('(')
+		n.kids[0].render(b, alias, args)
+		b.WriteString(" || ")
+		n.kids[1].render(b, alias, args)
+		b.WriteByte(')')
+	case eNeg:
+		b.WriteString("(-")
+		n.kids[0].render(b, alias, args)
+		b.WriteByte(')')
+	case eIsNull:
+		b.WriteByte('(')
+		n.kids[0].render(b, alias, args)
+		if n.not {
+			b.WriteString(" IS NOT NULL)")
+		} else {
+			b.WriteString(" IS NULL)")
+		}
+	case eDistinct:
+		if b.d.Name() == "mysql" {
+			if !n.not {
+				b.WriteString("(NOT ")
+			}
+			b.WriteByte('(')
+			n.kids[0].render(b, alias, args)
+			b.WriteString(" <=> ")
+			n.kids[1].render(b, alias, args)
+			b.WriteByte(')')
+			if !n.not {
+				b.WriteByte(')')
+			}
+			return
+		}
+		b.WriteByte('(')
+		n.kids[0].render(b, alias, args)
+		if n.not {
+			b.WriteString(" IS NOT DISTINCT FROM ")
+		} else {
+			b.WriteString(" IS DISTINCT FROM ")
+		}
+		n.kids[1].render(b, alias, args)
+		b.WriteByte(')')
+	case eIn:
+		n.renderIn(b, alias, args)
+	case eBetween:
+		b.WriteByte('(')
+		n.kids[0].render(b, alias, args)
+		if n.not {
+			b.WriteString(" NOT")
+		}
+		b.WriteString(" BETWEEN ")
+		n.kids[1].render(b, alias, args)
+		b.WriteString(" AND ")
+		n.kids[2].render(b, alias, args)
+		b.WriteByte(')')
+	case eLike:
+		b.WriteByte('(')
+		lower := n.ilike && b.d.Name() == "mysql"
+		if lower {
+			b.WriteString("LOWER(")
+		}
+		n.kids[0].render(b, alias, args)
+		if lower {
+			b.WriteByte(')')
+		}
+		if n.not {
+			b.WriteString(" NOT")
+		}
+		switch {
+		case n.ilike && b.d.Name() == "postgres":
+			b.WriteString(" ILIKE ")
+		default: // SQLite's LIKE ignores ASCII case already
+			b.WriteString(" LIKE ")
+		}
+		if lower {
+			b.WriteString("LOWER(")
+		}
+		n.kids[1].render(b, alias, args)
+		if lower {
+			b.WriteByte(')')
+		}
+		if len(n.kids) > 2 {
+			b.WriteString(" ESCAPE ")
+			n.kids[2].render(b, alias, args)
+		}
+		b.WriteByte(')')
+	case eFunc:
+		b.WriteString(n.op)
+		b.WriteByte('(')
+		for i, k := range n.kids {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k.render(b, alias, args)
+		}
+		b.WriteByte(')')
+	case eCast:
+		b.WriteString("CAST(")
+		n.kids[0].render(b, alias, args)
+		b.WriteString(" AS ")
+		b.WriteString(n.op)
+		b.WriteByte(')')
+	case eExtract:
+		b.WriteString("EXTRACT(")
+		b.WriteString(n.op)
+		b.WriteString(" FROM ")
+		n.kids[0].render(b, alias, args)
+		b.WriteByte(')')
+	case eCase:
+		b.WriteString("(CASE")
+		kids := n.kids
+		if n.operand {
+			b.WriteByte(' ')
+			kids[0].render(b, alias, args)
+			kids = kids[1:]
+		}
+		var els *enode
+		if n.els {
+			els = kids[len(kids)-1]
+			kids = kids[:len(kids)-1]
+		}
+		for i := 0; i+1 < len(kids); i += 2 {
+			b.WriteString(" WHEN ")
+			kids[i].render(b, alias, args)
+			b.WriteString(" THEN ")
+			kids[i+1].render(b, alias, args)
+		}
+		if els != nil {
+			b.WriteString(" ELSE ")
+			els.render(b, alias, args)
+		}
+		b.WriteString(" END)")
+	default:
+		panic("softdelete: internal error: unknown expression node")
+	}
+}
+
+// bigInList is the number of elements above which a slice bound to
+// IN (?) is sent as one argument (a PostgreSQL array, a JSON array on
+// SQLite and, for integers, on MySQL) instead of one placeholder each:
+// the databases cap the placeholders of a statement (PostgreSQL 65535,
+// SQLite 32766).
+const bigInList = 1000
+
+func (n *enode) renderIn(b *sqlBuilder, alias string, args []any) {
+	lhs, list := n.kids[0], n.kids[1:]
+	var slice any
+	count := -1
+	if len(list) == 1 && list[0].k == ePh {
+		if c, ok := sliceLen(args[list[0].ph]); ok {
+			slice, count = args[list[0].ph], c
+		}
+	}
+	if count == 0 {
+		// x IN () is false, x NOT IN () true, even for a NULL x.
+		if n.not {
+			b.WriteString("(1=1)")
+		} else {
+			b.WriteString("(1=0)")
+		}
+		return
+	}
+	if count > bigInList && renderBigIn(b, alias, args, lhs, n.not, slice) {
+		return
+	}
+	b.WriteByte('(')
+	lhs.render(b, alias, args)
+	if n.not {
+		b.WriteString(" NOT IN (")
+	} else {
+		b.WriteString(" IN (")
+	}
+	if count > 0 {
+		switch v := slice.(type) {
+		case []int64:
+			for j, x := range v {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.arg(x)
+			}
+		case []string:
+			for j, x := range v {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.arg(x)
+			}
+		default:
+			rv := reflect.ValueOf(slice)
+			for j := 0; j < count; j++ {
 				if j > 0 {
 					b.WriteString(", ")
 				}
 				b.arg(rv.Index(j).Interface())
 			}
-		} else {
-			b.arg(a)
+		}
+	} else {
+		for i, k := range list {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k.render(b, alias, args)
 		}
 	}
+	b.WriteString("))")
 }
 
 // sliceLen reports whether a is a slice to expand (not []byte).
@@ -329,7 +482,7 @@ func sliceLen(a any) (int, bool) {
 		return len(v), true
 	}
 	rv := reflect.ValueOf(a)
-	if rv.Kind() == reflect.Slice {
+	if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 {
 		return rv.Len(), true
 	}
 	return 0, false
