@@ -74,28 +74,28 @@ type expr struct {
 type ekind uint8
 
 const (
-	eOr      ekind = iota + 1 // kids: operands
-	eAnd                      // kids: operands
-	eNot                      // kids[0]
-	eCmp                      // op; kids[0] op kids[1]
-	eIsNull                   // kids[0] IS [NOT] NULL
-	eDistinct                 // kids[0] IS [NOT] DISTINCT FROM kids[1]
-	eIn                       // kids[0] [NOT] IN (kids[1:])
-	eBetween                  // kids[0] [NOT] BETWEEN kids[1] AND kids[2]
-	eLike                     // kids[0] [NOT] LIKE|ILIKE kids[1] [ESCAPE kids[2]]
-	eArith                    // op in + - * / %
-	eConcat                   // kids[0] || kids[1]
-	eNeg                      // -kids[0]
-	eFunc                     // op(kids...)
-	eCast                     // CAST(kids[0] AS op)
-	eCase                     // CASE [operand] WHEN .. THEN .. [ELSE ..] END
-	eExtract                  // EXTRACT(op FROM kids[0])
-	eNum                      // s
-	eStr                      // s is the unquoted content
-	eBool                     // s is TRUE or FALSE
-	eNull                     // NULL
-	eCol                      // s name, q quoted
-	ePh                       // ? placeholder number ph (0-based)
+	eOr       ekind = iota + 1 // kids: operands
+	eAnd                       // kids: operands
+	eNot                       // kids[0]
+	eCmp                       // op; kids[0] op kids[1]
+	eIsNull                    // kids[0] IS [NOT] NULL
+	eDistinct                  // kids[0] IS [NOT] DISTINCT FROM kids[1]
+	eIn                        // kids[0] [NOT] IN (kids[1:])
+	eBetween                   // kids[0] [NOT] BETWEEN kids[1] AND kids[2]
+	eLike                      // kids[0] [NOT] LIKE|ILIKE kids[1] [ESCAPE kids[2]]
+	eArith                     // op in + - * / %
+	eConcat                    // kids[0] || kids[1]
+	eNeg                       // -kids[0]
+	eFunc                      // op(kids...)
+	eCast                      // CAST(kids[0] AS op)
+	eCase                      // CASE [operand] WHEN .. THEN .. [ELSE ..] END
+	eExtract                   // EXTRACT(op FROM kids[0])
+	eNum                       // s
+	eStr                       // s is the unquoted content
+	eBool                      // s is TRUE or FALSE
+	eNull                      // NULL
+	eCol                       // s name, q quoted
+	ePh                        // ? placeholder number ph (0-based)
 )
 
 // enode is one node of a parsed expression.

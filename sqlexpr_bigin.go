@@ -14,12 +14,12 @@ import (
 //
 //	PostgreSQL  x = ANY($1)                                 (a typed array)
 //	SQLite      x IN (SELECT value FROM json_each(?))       (a JSON array)
-//	MySQL       x IN (SELECT v FROM JSON_TABLE(?, ...) t)   (a JSON array of integers)
+//	MySQL       x IN (1,2,...) / x IN (_utf8mb4 X'6162',...) (literals)
 //
-// MySQL compares strings under the column's collation, which a JSON_TABLE
-// column does not share: large string lists stay one placeholder per
-// element there (softdelete.Open turns on the driver's interpolateParams,
-// which has no placeholder cap).
+// On MySQL a JSON_TABLE column does not share the compared column's
+// collation and MariaDB evaluates an IN subquery of an UPDATE once per
+// row, so integers and strings are written as literals there (strings
+// hex-encoded, so no escaping is involved).
 
 // bigList is a large IN list with elements of one type.
 type bigList struct {
@@ -79,18 +79,44 @@ func renderBigIn(b *sqlBuilder, alias string, args []any, lhs *enode, not bool, 
 		b.WriteString(")))")
 		return true
 	case "mysql":
-		if l.kind != 'i' {
+		// MariaDB 10.x runs an IN subquery of an UPDATE once per row (no
+		// semi-join there), so the list is written out; literals are
+		// what the driver's interpolateParams would send anyway, written
+		// here so that no placeholder cap applies whatever the DSN.
+		if l.kind != 'i' && l.kind != 's' {
 			return false
 		}
-		js, _ := l.json(b.d)
 		b.WriteByte('(')
 		lhs.render(b, alias, args)
 		if not {
-			b.WriteString(" NOT")
+			b.WriteString(" NOT IN (")
+		} else {
+			b.WriteString(" IN (")
 		}
-		b.WriteString(" IN (SELECT sd_v FROM JSON_TABLE(")
-		b.arg(js)
-		b.WriteString(", '$[*]' COLUMNS (sd_v BIGINT PATH '$')) sd_jt))")
+		var num [24]byte
+		if l.kind == 'i' {
+			for i, x := range l.ints {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.Write(strconv.AppendInt(num[:0], x, 10))
+			}
+		} else {
+			for i, x := range l.strs {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				// A hex literal with a character set introducer is a
+				// string of that character set, and needs no escaping.
+				b.WriteString("_utf8mb4 X'")
+				for j := 0; j < len(x); j++ {
+					b.WriteByte("0123456789ABCDEF"[x[j]>>4])
+					b.WriteByte("0123456789ABCDEF"[x[j]&15])
+				}
+				b.WriteByte('\'')
+			}
+		}
+		b.WriteString("))")
 		return true
 	}
 	return false
