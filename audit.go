@@ -23,7 +23,7 @@ type OpFilter struct {
 	BeforeID int64
 }
 
-const opColumns = "id, kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, undone_by"
+const opColumns = "id, kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, undone_by, rules"
 
 // Operations lists logged operations, newest first. With Trash, only the
 // deletes that were not undone and still hide rows (their root table still
@@ -177,11 +177,12 @@ func scanOp(rows *sql.Rows) (*Operation, error) {
 	var op Operation
 	var counts string
 	var target, undone sql.NullInt64
+	var rules sql.NullString
 	if err := rows.Scan(&op.ID, &op.Kind, timePtrScanner{&op.Stamp}, &op.Table, &op.Key, &op.Actor, &op.Reason,
-		timeScanner{&op.At}, &op.Rows, &counts, &op.Outcome, &target, &undone); err != nil {
+		timeScanner{&op.At}, &op.Rows, &counts, &op.Outcome, &target, &undone, &rules); err != nil {
 		return nil, err
 	}
-	op.TargetOp, op.UndoneBy = target.Int64, undone.Int64
+	op.TargetOp, op.UndoneBy, op.rules = target.Int64, undone.Int64, rules.String
 	if err := json.Unmarshal([]byte(counts), &op.Counts); err != nil {
 		return nil, fmt.Errorf("softdelete: operation %d has unreadable counts: %w", op.ID, err)
 	}
@@ -268,6 +269,10 @@ func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, err
 	}
 	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
+		return nil, err
+	}
+	// Follow the rules the delete followed, not this DB's options.
+	if s, t, err = replayFor(s, t, target.rules); err != nil {
 		return nil, err
 	}
 	if err := db.stampCheck(s, t, OpUndo); err != nil {

@@ -170,6 +170,7 @@ func (mysqlDialect) OpsTableDDL() []string {
   outcome VARCHAR(32) NOT NULL DEFAULT 'done',
   target_op BIGINT NULL,
   undone_by BIGINT NULL,
+  rules TEXT NULL,
   UNIQUE KEY softdelete_operations_stamp (stamp),
   KEY softdelete_operations_created (created_at)
 )`,
@@ -200,6 +201,7 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
 // OpsUpgrades: keys of any length (VARCHAR(1024) before).
 func (mysqlDialect) OpsUpgrades() []opsUpgrade {
 	return []opsUpgrade{
+		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN rules TEXT NULL"},
 		{Table: "softdelete_operations", Column: "root_key", Type: "text", DDL: "ALTER TABLE softdelete_operations MODIFY root_key TEXT NOT NULL"},
 		{Table: "softdelete_nulled", Column: "row_key", Type: "text", DDL: "ALTER TABLE softdelete_nulled MODIFY row_key TEXT NOT NULL"},
 	}

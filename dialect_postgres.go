@@ -184,7 +184,8 @@ func (postgresDialect) OpsTableDDL() []string {
   counts TEXT NOT NULL DEFAULT '{}',
   outcome TEXT NOT NULL DEFAULT 'done',
   target_op BIGINT,
-  undone_by BIGINT
+  undone_by BIGINT,
+  rules TEXT
 )`,
 		`CREATE UNIQUE INDEX IF NOT EXISTS softdelete_operations_stamp ON softdelete_operations (stamp)`,
 		`CREATE INDEX IF NOT EXISTS softdelete_operations_created ON softdelete_operations (created_at)`,
@@ -217,7 +218,12 @@ func (postgresDialect) OwnColumnsSQL() string {
 WHERE table_schema = current_schema() AND table_name LIKE 'softdelete%'`
 }
 
-func (postgresDialect) OpsUpgrades() []opsUpgrade { return nil }
+// OpsUpgrades: the relation rules a delete followed (added later).
+func (postgresDialect) OpsUpgrades() []opsUpgrade {
+	return []opsUpgrade{
+		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN IF NOT EXISTS rules TEXT"},
+	}
+}
 
 // Stamps on PostgreSQL: timestamp and timestamptz keep microseconds unless
 // declared with a smaller precision; pgx binds and reads instants (and the

@@ -169,7 +169,8 @@ func (sqliteDialect) OpsTableDDL() []string {
   counts TEXT NOT NULL DEFAULT '{}',
   outcome TEXT NOT NULL DEFAULT 'done',
   target_op INTEGER,
-  undone_by INTEGER
+  undone_by INTEGER,
+  rules TEXT
 )`,
 		`CREATE UNIQUE INDEX IF NOT EXISTS softdelete_operations_stamp ON softdelete_operations (stamp)`,
 		`CREATE INDEX IF NOT EXISTS softdelete_operations_created ON softdelete_operations (created_at)`,
@@ -197,7 +198,12 @@ func (sqliteDialect) OwnColumnsSQL() string {
 WHERE m.type = 'table' AND m.name LIKE 'softdelete%'`
 }
 
-func (sqliteDialect) OpsUpgrades() []opsUpgrade { return nil }
+// OpsUpgrades: the relation rules a delete followed (added later).
+func (sqliteDialect) OpsUpgrades() []opsUpgrade {
+	return []opsUpgrade{
+		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN rules TEXT"},
+	}
+}
 
 // Stamps on SQLite. A column holds whatever a writer stored: our text
 // with six fractional digits, datetime('now') and CURRENT_TIMESTAMP text,

@@ -1008,6 +1008,7 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			stamp := w.stamp
 			op.Stamp = &stamp
 			op.Nulled = w.nulled
+			op.rules = ruleRecord(s) // so that any process undoes it by the same rules
 			ev := &Event{keys: db.stampKeys(ex, s, ourStamp(stamp))}
 			if o.dryRun {
 				return db.planHooks(ctx, ex, op, ev)
@@ -1145,6 +1146,8 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	b.WriteString(db.stampReadExpr("r0", t))
 	b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
 	b.WriteString(db.stampCopy("r0", t, nil))
+	b.WriteString("), (SELECT o.rules FROM softdelete_operations o WHERE o.stamp = ")
+	b.WriteString(db.stampCopy("r0", t, nil))
 	b.WriteString(") FROM ")
 	b.ident(t.Name)
 	b.WriteString(" r0 WHERE ")
@@ -1152,11 +1155,16 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	var st stamp
 	var deleted bool
 	var target sql.NullInt64
-	if err := ex.queryRow(ctx, b.String(), b.args, stampScanner{db.dialect, &st, &deleted}, &target); err != nil {
+	var rules sql.NullString
+	if err := ex.queryRow(ctx, b.String(), b.args, stampScanner{db.dialect, &st, &deleted}, &target, &rules); err != nil {
 		return nil, err
 	}
 	if !deleted {
 		return nil, ErrNotDeleted
+	}
+	// Follow the rules the delete that hid the row followed.
+	if s, t, err = replayFor(s, t, rules.String); err != nil {
+		return nil, err
 	}
 	w := &walk{db: db, ex: ex, s: s, stamp: st.at, raw: st.raw, restore: true, counts: map[string]int64{}}
 	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, TargetOp: target.Int64}
@@ -1306,6 +1314,11 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 			return db.translate(err)
 		}
 		for _, st := range stamps {
+			// Each stamp's delete is walked by the rules it recorded.
+			s, t, err := db.opSchema(ctx, ex, s, t, st.at)
+			if err != nil {
+				return err
+			}
 			op, err := db.restoreStampAt(ctx, ex, s, t, st, root, OpRestore)
 			if err != nil {
 				return err

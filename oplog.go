@@ -41,6 +41,10 @@ type Operation struct {
 
 	target      time.Time // restore: the stamp it reversed
 	targetKnown bool      // TargetOp was already looked up
+	// rules (delete): the foreign keys whose rule was not the schema's
+	// when it ran (WithRelationRule), as recorded in the log; empty in
+	// log rows written before rules were recorded.
+	rules string
 }
 
 type ctxKey int
@@ -388,7 +392,7 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 	}
 	counts, _ := json.Marshal(op.Counts)
 	b := newBuilder(db.dialect, 256)
-	b.WriteString("INSERT INTO softdelete_operations (kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op) VALUES (")
+	b.WriteString("INSERT INTO softdelete_operations (kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, rules) VALUES (")
 	var stamp any
 	if op.Stamp != nil {
 		stamp = *op.Stamp
@@ -397,7 +401,11 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 	if op.TargetOp != 0 {
 		target = op.TargetOp
 	}
-	for i, v := range []any{op.Kind, stamp, op.Table, logKey(op.Key), op.Actor, op.Reason, op.At, op.Rows, string(counts), op.Outcome, target} {
+	var rules any
+	if op.rules != "" {
+		rules = op.rules
+	}
+	for i, v := range []any{op.Kind, stamp, op.Table, logKey(op.Key), op.Actor, op.Reason, op.At, op.Rows, string(counts), op.Outcome, target, rules} {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -426,6 +434,128 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 		}
 	}
 	return nil
+}
+
+// ruleRec is one foreign key whose soft-delete rule was not the schema's
+// when a delete ran (WithRelationRule). A delete records them in its log
+// row, so that whoever restores or undoes it, from any process and with
+// any options, follows the rules the delete followed.
+type ruleRec struct {
+	Child  string `json:"child"`
+	FK     string `json:"fk"`
+	Parent string `json:"parent"`
+	Rule   string `json:"rule"`
+}
+
+// ruleRecord is what a delete walking s records of its rules ("[]" when
+// every foreign key followed the schema's own rule).
+func ruleRecord(s *schema) string {
+	recs := []ruleRec{}
+	for _, fk := range s.fks {
+		if fk.Rule != fk.Schema {
+			recs = append(recs, ruleRec{Child: fk.Child, FK: fk.Name, Parent: fk.Parent, Rule: fk.Rule.String()})
+		}
+	}
+	b, _ := json.Marshal(recs)
+	return string(b)
+}
+
+func ruleByName(name string) (Rule, bool) {
+	for r := RuleFromSchema; r <= Ignore; r++ {
+		if r.String() == name {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// replaySchema returns s with the rules a delete recorded: a recorded
+// foreign key takes the recorded rule, every other one the schema's own
+// (whatever this DB's WithRelationRule says). An empty record (log rows
+// from before rules were recorded) leaves s as it is. s itself is never
+// changed; a copy is made only when some rule differs.
+func replaySchema(s *schema, recorded string) (*schema, error) {
+	if recorded == "" {
+		return s, nil
+	}
+	var recs []ruleRec
+	if err := json.Unmarshal([]byte(recorded), &recs); err != nil {
+		return nil, fmt.Errorf("softdelete: the operation's recorded relation rules are unreadable: %w", err)
+	}
+	type edge struct{ child, fk, parent string }
+	want := map[edge]Rule{}
+	for _, r := range recs {
+		rule, ok := ruleByName(r.Rule)
+		if !ok {
+			return nil, fmt.Errorf("softdelete: the operation recorded an unknown relation rule %q", r.Rule)
+		}
+		want[edge{r.Child, r.FK, r.Parent}] = rule
+	}
+	ruleOf := func(fk *foreignKey) Rule {
+		if r, ok := want[edge{fk.Child, fk.Name, fk.Parent}]; ok {
+			return r
+		}
+		return fk.Schema
+	}
+	same := true
+	for _, fk := range s.fks {
+		if ruleOf(fk) != fk.Rule {
+			same = false
+			break
+		}
+	}
+	if same {
+		return s, nil
+	}
+	ns := *s
+	ns.fks = make([]*foreignKey, len(s.fks))
+	moved := make(map[*foreignKey]*foreignKey, len(s.fks))
+	for i, fk := range s.fks {
+		c := *fk
+		c.Rule = ruleOf(fk)
+		ns.fks[i], moved[fk] = &c, &c
+	}
+	remap := func(in []*foreignKey) []*foreignKey {
+		out := make([]*foreignKey, len(in))
+		for i, fk := range in {
+			if c, ok := moved[fk]; ok {
+				out[i] = c
+			} else {
+				out[i] = fk
+			}
+		}
+		return out
+	}
+	ns.tables = make(map[string]*table, len(s.tables))
+	for name, t := range s.tables {
+		c := *t
+		c.In, c.Out = remap(t.In), remap(t.Out)
+		ns.tables[name] = &c
+	}
+	return &ns, nil
+}
+
+// opSchema returns the schema (and t in it) that restoring the rows of
+// the delete with the given stamp walks: the rules that delete recorded.
+func (db *DB) opSchema(ctx context.Context, ex *executor, s *schema, t *table, stamp time.Time) (*schema, *table, error) {
+	var rules sql.NullString
+	err := ex.queryRow(ctx, "SELECT rules FROM softdelete_operations WHERE stamp = "+db.ph(1), []any{stamp}, &rules)
+	if err != nil && err != ErrNotFound {
+		return nil, nil, err
+	}
+	return replayFor(s, t, rules.String)
+}
+
+// replayFor is replaySchema that also returns t's counterpart.
+func replayFor(s *schema, t *table, recorded string) (*schema, *table, error) {
+	ns, err := replaySchema(s, recorded)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ns != s {
+		t = ns.tables[t.Name]
+	}
+	return ns, t, nil
 }
 
 // ph returns the n-th placeholder of the dialect.

@@ -592,3 +592,86 @@ func isDeletedKey(t *testing.T, db *DB, k string) bool {
 	}
 	return n == 1
 }
+
+type ruleUser struct {
+	ID        int64      `db:"id,pk"`
+	DeletedAt *time.Time `db:"deleted_at,deleted"`
+}
+
+// A delete that cascaded through WithRelationRule is undone, restored by
+// key and restored in bulk by a handle opened without that rule: what it
+// recorded is what the restore follows.
+func TestUndoFollowsRecordedRules(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			u := testURL(t, d)
+			a := must[*DB](t)(Open(u, WithRelationRule("posts", "users", Cascade)))
+			t.Cleanup(func() { a.Close() })
+			// The log as a version that recorded no rules created it: Migrate
+			// adds the column on first use.
+			ddl(t, a, `CREATE TABLE softdelete_operations (id {id}, kind {text} NOT NULL, stamp {ts} NULL,
+  root_table {text} NOT NULL DEFAULT '', root_key {text} NOT NULL DEFAULT '', actor {text} NOT NULL DEFAULT '',
+  reason {text} NOT NULL DEFAULT '', created_at {ts} NOT NULL, rows_total {big} NOT NULL DEFAULT 0,
+  counts {text} NOT NULL DEFAULT '{}', outcome {text} NOT NULL DEFAULT 'done', target_op {big} NULL, undone_by {big} NULL)`,
+				`CREATE UNIQUE INDEX softdelete_operations_stamp ON softdelete_operations (stamp)`)
+			ddl(t, a, `CREATE TABLE users (id {id}, deleted_at {ts} NULL)`,
+				`CREATE TABLE posts (id {id}, user_id {big} NOT NULL REFERENCES users(id), deleted_at {ts} NULL)`,
+				`CREATE TABLE comments (id {id}, post_id {big} NOT NULL REFERENCES posts(id) ON DELETE CASCADE, deleted_at {ts} NULL)`)
+			for u := 1; u <= 3; u++ {
+				exec(t, a, fmt.Sprintf("INSERT INTO users (id) VALUES (%d)", u))
+				for p := 1; p <= 2; p++ {
+					exec(t, a, fmt.Sprintf("INSERT INTO posts (id, user_id) VALUES (%d, %d)", 10*u+p, u))
+					exec(t, a, fmt.Sprintf("INSERT INTO comments (id, post_id) VALUES (%d, %d)", 100*u+p, 10*u+p))
+				}
+			}
+			b := must[*DB](t)(Open(u)) // no relation rule: posts -> users is NO ACTION here
+			t.Cleanup(func() { b.Close() })
+			hidden := func() string {
+				var parts []string
+				for _, tbl := range []string{"users", "posts", "comments"} {
+					var n int64
+					if err := b.SQL().QueryRow("SELECT COUNT(*) FROM " + tbl + " WHERE deleted_at IS NOT NULL").Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					parts = append(parts, fmt.Sprintf("%s:%d", tbl, n))
+				}
+				return strings.Join(parts, " ")
+			}
+			var ops []*Operation
+			for u := 1; u <= 3; u++ {
+				op, err := a.Delete(ctx, "users", u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if op.Counts["posts"] != 2 || op.Counts["comments"] != 2 {
+					t.Fatalf("delete of user %d did not cascade: %v", u, op.Counts)
+				}
+				ops = append(ops, op)
+			}
+			if got := hidden(); got != "users:3 posts:6 comments:6" {
+				t.Fatalf("after deletes: %s", got)
+			}
+			if _, err := b.Undo(ctx, ops[0].ID); err != nil {
+				t.Fatalf("undo from a handle without the rule: %v", err)
+			}
+			if got := hidden(); got != "users:2 posts:4 comments:4" {
+				t.Fatalf("undo from a handle without the rule left: %s", got)
+			}
+			if _, err := b.Restore(ctx, "users", 2); err != nil {
+				t.Fatalf("restore from a handle without the rule: %v", err)
+			}
+			if got := hidden(); got != "users:1 posts:2 comments:2" {
+				t.Fatalf("restore from a handle without the rule left: %s", got)
+			}
+			m := must[*Manager[ruleUser]](t)(NewManager[ruleUser](b, "users"))
+			if _, err := m.OnlyDeleted().Where("id = ?", 3).Restore(ctx); err != nil {
+				t.Fatalf("bulk restore from a handle without the rule: %v", err)
+			}
+			if got := hidden(); got != "users:0 posts:0 comments:0" {
+				t.Fatalf("bulk restore from a handle without the rule left: %s", got)
+			}
+		})
+	}
+}
