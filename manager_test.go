@@ -502,3 +502,40 @@ func TestPlanDeleteHooksKnowDryRun(t *testing.T) {
 		}
 	})
 }
+
+// A struct's `db:"col,deleted"` tag may not switch a table whose
+// soft-delete column was chosen explicitly (WithTableDeletedColumn); the
+// refusal changes nothing, and an untagged struct uses the table's column.
+func TestSoftColumnTagCannotOverrideExplicitChoice(t *testing.T) {
+	type ByRemoved struct {
+		ID        int64
+		RemovedAt *time.Time
+	}
+	type ByHidden struct {
+		ID       int64
+		HiddenAt *time.Time `db:"hidden_at,deleted"`
+	}
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			db := openTest(t, d, WithTableDeletedColumn("docs", "removed_at"))
+			ctx := context.Background()
+			ddl(t, db, `CREATE TABLE docs (id {id}, removed_at {ts} NULL, hidden_at {ts} NULL)`)
+			exec(t, db, "INSERT INTO docs (id) VALUES (1), (2)")
+			var se *SchemaError
+			if _, err := NewManager[ByHidden](db, "docs"); !errors.As(err, &se) || se.Column != "hidden_at" {
+				t.Fatalf("tag against WithTableDeletedColumn: %v", err)
+			}
+			m, err := NewManager[ByRemoved](db, "docs")
+			if err != nil {
+				t.Fatalf("untagged struct on a table with its own column: %v", err)
+			}
+			if _, err := db.Delete(ctx, "docs", 1); err != nil {
+				t.Fatal(err)
+			}
+			if n := must[int64](t)(m.OnlyDeleted().Count(ctx)); n != 1 {
+				t.Fatalf("%d deleted docs through removed_at, want 1", n)
+			}
+		})
+	}
+}
