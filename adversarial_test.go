@@ -232,6 +232,7 @@ var advSentinels = []struct {
 	{"ErrNotFound", ErrNotFound}, {"ErrDeleted", ErrDeleted}, {"ErrNotDeleted", ErrNotDeleted},
 	{"ErrRestricted", ErrRestricted}, {"ErrParentDeleted", ErrParentDeleted}, {"ErrConflict", ErrConflict},
 	{"ErrInvalid", ErrInvalid}, {"ErrVetoed", ErrVetoed}, {"ErrClosed", ErrClosed}, {"ErrSchema", ErrSchema},
+	{"ErrBusy", ErrBusy}, {"ErrConnLost", ErrConnLost}, {"ErrStampPrecision", ErrStampPrecision},
 	{"context.Canceled", context.Canceled}, {"context.DeadlineExceeded", context.DeadlineExceeded},
 }
 
@@ -264,10 +265,6 @@ var advKnownOpen = map[string]string{
 	"undo-count":               "follows from the races above",
 	"undo-not-exact":           "follows from the races above",
 	"final-undo-refused":       "follows from the races above",
-	// Retries and typed errors (issue 8 Races #4, #6; helper "reliab"):
-	"raw-error":           "deadlocks (MariaDB 1213, PostgreSQL 40P01), SQLITE_BUSY, killed connections and sql.ErrTxDone come back raw",
-	"error-but-committed": "a deadline that expires during COMMIT returns an error although the change committed",
-	"next-call-fails":     "see suite-findings.md",
 	// New, not in issue 8 (suite-findings.md F1):
 	"undo-refused-tree": "F1: Undo of a delete on a self-referencing table refuses with ErrParentDeleted (parents carry the same stamp)",
 }
@@ -275,6 +272,12 @@ var advKnownOpen = map[string]string{
 func advStrict() bool { return os.Getenv("SOFTDELETE_ADVERSARIAL_STRICT") == "1" }
 
 func advFull() bool { return os.Getenv("SOFTDELETE_ADVERSARIAL") == "full" }
+
+// advSize reads SOFTDELETE_ADVERSARIAL=GxN (goroutines x operations), if set.
+func advSize() (g, n int, ok bool) {
+	_, err := fmt.Sscanf(os.Getenv("SOFTDELETE_ADVERSARIAL"), "%dx%d", &g, &n)
+	return g, n, err == nil && g > 0 && n > 0
+}
 
 // advTally counts events and violations of one dialect's run.
 type advTally struct {

@@ -371,6 +371,7 @@ func advFaultOnce(t *testing.T, db *DB, in *advInjector, a *advTally, sc advScen
 	}
 	switch cls := advClass(err); {
 	case errors.Is(err, errAdvInjected), cls == "context.Canceled", cls == "context.DeadlineExceeded", advBusy(err):
+	case mode == "kill" && cls == "ErrConnLost":
 	case cls == "":
 		a.violation("raw-error", "%s: %v", what, err)
 	default:
@@ -511,6 +512,7 @@ func advPurgeFaults(t *testing.T, db *DB, in *advInjector, a *advTally, modes []
 			if err != nil {
 				switch cls := advClass(err); {
 				case errors.Is(err, errAdvInjected), cls == "context.Canceled", cls == "context.DeadlineExceeded", advBusy(err):
+				case mode == "kill" && cls == "ErrConnLost":
 				case cls == "":
 					a.violation("raw-error", "%s: %v", what, err)
 				default:

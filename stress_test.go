@@ -24,7 +24,7 @@ import (
 // error escapes, nothing hangs.
 //
 // Default: 8 goroutines x 60 operations per dialect. SOFTDELETE_ADVERSARIAL=full:
-// 64 x 500. SOFTDELETE_ADVERSARIAL_SEED=n repeats the random choices (the
+// 64 x 500 (more data too); SOFTDELETE_ADVERSARIAL=16x200: that size. SOFTDELETE_ADVERSARIAL_SEED=n repeats the random choices (the
 // interleaving still varies).
 func TestAdversarialStress(t *testing.T) {
 	for _, d := range allDialects {
@@ -45,7 +45,11 @@ func advStressConfig() advStressSize {
 	if advFull() {
 		return advStressSize{64, 500, advSeedSize{customers: 60, ordersPer: 3, itemsPer: 3, products: 10, coupons: 6, nodes: 120}, 40 * time.Minute}
 	}
-	return advStressSize{8, 60, advSeedSize{customers: 12, ordersPer: 2, itemsPer: 2, products: 4, coupons: 3, nodes: 24}, 4 * time.Minute}
+	c := advStressSize{8, 60, advSeedSize{customers: 12, ordersPer: 2, itemsPer: 2, products: 4, coupons: 3, nodes: 24}, 4 * time.Minute}
+	if g, n, ok := advSize(); ok {
+		c.goroutines, c.ops, c.timeout = g, n, 60*time.Minute
+	}
+	return c
 }
 
 func advSeedValue(t testing.TB) int64 {
@@ -449,11 +453,8 @@ func advOutcome(a *advTally, kind, what string, err error, g, i int) {
 	a.violation("unexpected-error", "g%d op%d %s %s: %s: %v", g, i, kind, what, cls, err)
 }
 
-// advBusy reports a typed "busy, retries exhausted" error (the ErrBusy of
-// issue 8), which any operation may return under contention.
+// advBusy reports a typed "busy, retries exhausted" error, which any
+// operation may return under contention.
 func advBusy(err error) bool {
-	return errors.Is(err, errAdvBusy)
+	return errors.Is(err, ErrBusy)
 }
-
-// errAdvBusy stands for the library's busy sentinel until it exists.
-var errAdvBusy = errors.New("no busy sentinel yet")
