@@ -148,8 +148,16 @@ func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err 
 			}
 			return err
 		}
-		_, err := ex.exec(ctx, "RELEASE SAVEPOINT "+name)
-		return err
+		if _, err := ex.exec(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+			// The operation's changes are still in the caller's
+			// transaction: take them back, so that an error means nothing
+			// changed even if the caller commits.
+			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
+			}
+			return err
+		}
+		return nil
 	}
 	db, ok := ex.q.(*sql.DB)
 	if !ok {

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,7 +14,8 @@ import (
 
 // TestAdversarialFaults is acceptance (c) of issue 8: a fault at every
 // statement of delete (cascade, SET NULL, tree, two parents), restore,
-// restore with parents, undo, bulk delete, bulk restore and purge. Faults:
+// restore with parents, undo, bulk delete, bulk restore, DeleteTx and UndoTx
+// inside the caller's transaction (savepoints), and purge. Faults:
 // the statement fails (hook error), the context is cancelled, the deadline
 // expires (a context whose Done fires at that statement), the connection
 // is killed from outside (PostgreSQL pg_terminate_backend, MariaDB KILL),
@@ -238,6 +240,33 @@ func advFaults(t *testing.T, dialect string) {
 		}
 	}
 	nothing := func(context.Context) error { return nil }
+	// inTx runs fn in the caller's transaction and commits whatever the
+	// operation left there: a failed operation must have left nothing
+	// (its savepoint), so the commit changes nothing. The transaction
+	// outlives the operation's context (a cancelled or expired operation
+	// inside a longer unit of work).
+	inTx := func(fn func(ctx context.Context, tx *sql.Tx) error) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			tx, err := db.SQL().BeginTx(context.Background(), nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(ctx, tx); err != nil {
+				if cerr := tx.Commit(); cerr != nil {
+					return fmt.Errorf("%w (and the caller's commit failed: %v)", err, cerr)
+				}
+				return err
+			}
+			return tx.Commit()
+		}
+	}
+	lastDelete := func() int64 {
+		ops, err := db.Operations(context.Background(), OpFilter{Kind: OpDelete, Limit: 1})
+		if err != nil || len(ops) == 0 {
+			t.Fatalf("no delete to undo: %v", err)
+		}
+		return ops[0].ID
+	}
 	scenarios := []advScenario{
 		{"delete cascade customers 1", nothing, del("customers", 1), undoLast},
 		{"delete SET NULL coupons 1", nothing, del("coupons", 1), undoLast},
@@ -251,6 +280,24 @@ func advFaults(t *testing.T, dialect string) {
 		{"undo customers 5", del("customers", 5), undoLast, del("customers", 5)},
 		{"bulk delete orders of customers 7, 8", nothing, bulkDelete(7, 8), bulkRestore(7, 8)},
 		{"bulk restore orders of customers 10, 11", bulkDelete(10, 11), bulkRestore(10, 11), bulkDelete(10, 11)},
+		{"DeleteTx customers 1 in the caller's transaction", nothing, inTx(func(ctx context.Context, tx *sql.Tx) error {
+			_, err := db.DeleteTx(ctx, tx, "customers", 1)
+			return err
+		}), undoLast},
+		{"UndoTx customers 5 in the caller's transaction", del("customers", 5), func(ctx context.Context) error {
+			in.mu.Lock()
+			target := in.target
+			in.target = 0 // the look-up is not a statement of the operation
+			in.mu.Unlock()
+			id := lastDelete()
+			in.mu.Lock()
+			in.target = target
+			in.mu.Unlock()
+			return inTx(func(ctx context.Context, tx *sql.Tx) error {
+				_, err := db.UndoTx(ctx, tx, id)
+				return err
+			})(ctx)
+		}, del("customers", 5)},
 	}
 	for _, sc := range scenarios {
 		advSeed(t, db, seed)
