@@ -73,11 +73,13 @@ func (t *table) stampExact() bool { return t.stampPrec < 0 || t.stampPrec >= 6 }
 // that reaches no soft-deletable dependant needs no stamp to identify its
 // rows (a restore selects the row by its key and its own stored value), so
 // it is allowed on any column; an undo always selects by stamp.
+// (A RESTRICT / NO ACTION reference counts as a dependant: its check finds
+// the rows just hidden by their stamp.)
 func (db *DB) stampCheck(s *schema, root *table, op string) error {
 	if !root.soft() {
 		return nil
 	}
-	if op != OpUndo && !hasDependants(s, root) {
+	if op != OpUndo && !stampDependants(s, root) {
 		return nil
 	}
 	seen := map[string]bool{root.Name: true}
@@ -101,6 +103,28 @@ func (db *DB) stampCheck(s *schema, root *table, op string) error {
 	return nil
 }
 
+// stampDependants reports whether a delete or restore of rows of t reads
+// or writes stamps beyond those rows: soft-deletable rows it cascades to or
+// whose SET NULL references it clears, and the RESTRICT / NO ACTION checks,
+// which find the parents just hidden by their stamp.
+func stampDependants(s *schema, t *table) bool {
+	for _, fk := range t.In {
+		c := s.tables[fk.Child]
+		if c == nil {
+			continue
+		}
+		switch fk.Rule {
+		case Restrict, NoAction:
+			return true
+		case Cascade, SetNull, SetDefault:
+			if c.soft() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // stampProblem is doctor's finding for a column that rounds stamps, in
 // the words of StampError.
 func (db *DB) stampProblem(t *table) (problem, fix string, bad bool) {
@@ -108,7 +132,7 @@ func (db *DB) stampProblem(t *table) (problem, fix string, bad bool) {
 		return "", "", false
 	}
 	c, _ := t.column(t.SoftCol)
-	return stampProblemText(t.Name, t.SoftCol, c.Type) + "; cascading deletes, their restores and undo are refused (single-row deletes without dependants still work)",
+	return stampProblemText(t.Name, t.SoftCol, c.Type) + "; cascading deletes, their restores and undo are refused (deletes and restores of rows nothing references still work)",
 		stampFixText(t.Name, t.SoftCol, db.dialect.StampWiden(c.Type)), true
 }
 

@@ -229,11 +229,14 @@ func TestCoarseStampColumnsRefused(t *testing.T) {
 			db := openTest(t, tc.dialect)
 			ddl(t, db, `CREATE TABLE users (id {id}, name {text} NOT NULL, deleted_at `+tc.typ+`)`,
 				`CREATE TABLE posts (id {id}, user_id {big} NOT NULL REFERENCES users(id) ON DELETE CASCADE, deleted_at `+tc.typ+`)`,
-				`CREATE TABLE tags (id {id}, name {text} NOT NULL, deleted_at `+tc.typ+`)`)
+				`CREATE TABLE tags (id {id}, name {text} NOT NULL, deleted_at `+tc.typ+`)`,
+				`CREATE TABLE labels (id {id}, name {text} NOT NULL, deleted_at `+tc.typ+`)`,
+				`CREATE TABLE notes (id {id}, label_id {big} NOT NULL REFERENCES labels(id) ON DELETE RESTRICT)`)
 			for _, q := range []string{
 				"INSERT INTO users (id, name) VALUES (1, 'a')", "INSERT INTO users (id, name) VALUES (2, 'b')",
 				"INSERT INTO posts (id, user_id) VALUES (1, 1)", "INSERT INTO posts (id, user_id) VALUES (2, 2)",
 				"INSERT INTO tags (id, name) VALUES (1, 't')",
+				"INSERT INTO labels (id, name) VALUES (1, 'l')", "INSERT INTO notes (id, label_id) VALUES (1, 1)",
 			} {
 				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 					t.Fatal(err)
@@ -277,6 +280,13 @@ func TestCoarseStampColumnsRefused(t *testing.T) {
 				t.Errorf("Restore(tags, 1): %v", err)
 			}
 			assertAlive(t, db, "tags", 1, true)
+
+			// A RESTRICT check finds the rows just hidden by their stamp: a
+			// live note must keep its label (refused either way, never done).
+			if _, err := db.Delete(ctx, "labels", int64(1)); !errors.Is(err, ErrStampPrecision) && !errors.Is(err, ErrRestricted) {
+				t.Errorf("Delete(labels, 1) under a live RESTRICT reference = %v, want a refusal", err)
+			}
+			assertAlive(t, db, "labels", 1, true)
 
 			// Doctor says the same beforehand.
 			fs, err := db.Doctor(ctx)
