@@ -42,6 +42,10 @@ type dialect interface {
 	// ShareLock is the clause that share-locks rows read by a SELECT
 	// ("" if the database serializes writers anyway).
 	ShareLock() string
+	// RowLock is the clause that locks the rows a SELECT reads from the
+	// table aliased of, exclusively or shared, until the transaction ends
+	// ("" if the database serializes writers anyway).
+	RowLock(exclusive bool, of string) string
 	// SkipLocked is the clause for FOR UPDATE SKIP LOCKED ("" if writers are
 	// serialized anyway).
 	SkipLocked() string

@@ -292,3 +292,13 @@ func (mysqlDialect) StampCopy(expr string, fromZoned, toZoned bool) string {
 	}
 	return expr
 }
+
+// RowLock locks the rows a SELECT reads (from every table of its FROM,
+// not from materialized derived tables); a locking read also reads their
+// latest committed versions, not the transaction's snapshot.
+func (mysqlDialect) RowLock(exclusive bool, _ string) string {
+	if exclusive {
+		return " FOR UPDATE"
+	}
+	return " LOCK IN SHARE MODE"
+}

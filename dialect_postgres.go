@@ -282,3 +282,13 @@ func (postgresDialect) StampCopy(expr string, from, to bool) string {
 	}
 	return "(" + expr + " AT TIME ZONE 'UTC')"
 }
+
+// RowLock locks the rows a SELECT returns from the table aliased of; in
+// READ COMMITTED a locked row that changed meanwhile is read in its new
+// committed version.
+func (postgresDialect) RowLock(exclusive bool, of string) string {
+	if exclusive {
+		return " FOR UPDATE OF " + of
+	}
+	return " FOR SHARE OF " + of
+}

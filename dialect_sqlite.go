@@ -18,6 +18,7 @@ func (sqliteDialect) InsertReturning() bool                 { return true }
 func (sqliteDialect) PartialIndexes() bool                  { return true }
 func (sqliteDialect) UpdateJoin() bool                      { return false }
 func (sqliteDialect) ShareLock() string                     { return "" } // writers are serialized
+func (sqliteDialect) RowLock(bool, string) string           { return "" }
 func (sqliteDialect) SkipLocked() string                    { return "" }
 func (sqliteDialect) FromDual() string                      { return "" }
 func (sqliteDialect) TimestampType() string                 { return "DATETIME" }

@@ -72,7 +72,15 @@ type walk struct {
 	counts  map[string]int64
 	nulled  map[string]int64
 	checks  []restrictCheck
-	pchecks []step // restore: steps whose other parents must be alive
+	same    map[*foreignKey]sameCheck // restore: references to parents this walk's stamp hides
+}
+
+// sameCheck counts the live rows of c that reference, through fk, rows
+// of p that carry the walk's stamp, before the rows come back.
+type sameCheck struct {
+	c, p   *table
+	fk     *foreignKey
+	before int64
 }
 
 type restrictCheck struct {
@@ -215,7 +223,11 @@ func (w *walk) cascade(ctx context.Context, fk *foreignKey, c *table, s step) (i
 // parent still hides over to that parent's operation: had they been alive
 // when that parent was deleted, its delete would have hidden them. They
 // stay deleted and come back when that parent is restored.
-func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) error {
+//
+// hidden counts, per key, the parents of the rows about to come back that
+// another operation hides (lockOtherParents); keys without any are
+// skipped.
+func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step, hidden map[*foreignKey]int64) error {
 	if !w.restore {
 		return nil
 	}
@@ -226,7 +238,7 @@ func (w *walk) transfer(ctx context.Context, fk *foreignKey, c *table, s step) e
 	linked := !w.db.dialect.UpdateJoin() || !(s.tables[c.Name] || s.t.Name == c.Name)
 	for _, f2 := range c.Out {
 		p2 := w.s.tables[f2.Parent]
-		if f2 == fk || f2.Rule != Cascade || p2 == nil || !p2.soft() {
+		if f2 == fk || f2.Rule != Cascade || p2 == nil || !p2.soft() || hidden[f2] == 0 {
 			continue
 		}
 		var link pred
@@ -395,11 +407,14 @@ func detachable(fk *foreignKey, c *table) bool {
 // parent's delete would have done had they been alive. The old values are
 // recorded under the parent's stamp, so restoring the parent puts them
 // back.
-func (w *walk) detach(ctx context.Context, c *table, sel pred, busy map[string]bool) error {
+//
+// With hidden non-nil (see transfer), keys without such parents are
+// skipped.
+func (w *walk) detach(ctx context.Context, c *table, sel pred, busy map[string]bool, hidden map[*foreignKey]int64) error {
 	d := w.db.dialect
 	for _, fk := range c.Out {
 		p := w.s.tables[fk.Parent]
-		if p == nil || !p.soft() || !detachable(fk, c) || (d.UpdateJoin() && busy[c.Name]) {
+		if p == nil || !p.soft() || !detachable(fk, c) || (d.UpdateJoin() && busy[c.Name]) || (hidden != nil && hidden[fk] == 0) {
 			continue
 		}
 		col := fk.ChildCols[0]
@@ -533,7 +548,6 @@ func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int
 				cs := w.childStep(c, fk, s)
 				jobs = append(jobs, restoreJob{fk: fk, c: c, s: s})
 				queue = append(queue, cs)
-				w.pchecks = append(w.pchecks, cs)
 			case SetNull, SetDefault:
 				if err := w.setNull(ctx, fk, c, s); err != nil {
 					return 0, err
@@ -559,7 +573,7 @@ func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int
 			return n, err
 		}
 	}
-	return n, w.parentChecks(ctx)
+	return n, w.sameStampChecks(ctx)
 }
 
 // hasDependants reports whether rows of c can have rows that a restore of
@@ -573,39 +587,238 @@ func hasDependants(s *schema, c *table) bool {
 	return false
 }
 
-// exists reports whether the cascade from s through fk reaches any row.
+// exists reports whether the cascade from s through fk reaches any row,
+// and locks the rows it reaches. The restore finds its rows top-down and
+// locks each level before looking at the next: a concurrent restore that
+// hands one of its rows over to this walk's stamp holds a share lock on
+// the parent it looked at, so this walk waits for it (and then sees the
+// row handed over), or takes the lock first (and the other restore then
+// sees that parent alive and hands nothing over).
 func (w *walk) exists(ctx context.Context, fk *foreignKey, c *table, s step) (bool, error) {
-	b := newBuilder(w.db.dialect, 256)
-	b.WriteString("SELECT 1 FROM ")
-	b.ident(c.Name)
-	b.WriteString(" x0 WHERE ")
-	w.fromCond(b, "x0", c)
-	b.WriteString(" AND ")
-	w.parentRows(b, "x0", fk, s)
-	b.WriteString(" LIMIT 1")
-	var one int
-	err := w.ex.queryRow(ctx, b.String(), b.args, &one)
-	if err == ErrNotFound {
-		return false, nil
+	n, err := w.db.lockRows(ctx, w.ex, c, func(b *sqlBuilder, alias string) {
+		w.fromCond(b, alias, c)
+		b.WriteString(" AND ")
+		w.parentRows(b, alias, fk, s)
+	})
+	return n > 0, err
+}
+
+// lockRows locks the rows of t selected by sel for update and counts them
+// (where the dialect has no row locks, it only tells whether there is one).
+func (db *DB) lockRows(ctx context.Context, ex *executor, t *table, sel pred) (int64, error) {
+	lock := db.dialect.RowLock(true, "x0")
+	b := newBuilder(db.dialect, 256)
+	if lock == "" {
+		b.WriteString("SELECT 1 FROM ")
+		b.ident(t.Name)
+		b.WriteString(" x0 WHERE ")
+		sel(b, "x0")
+		b.WriteString(" LIMIT 1")
+		var one int
+		err := ex.queryRow(ctx, b.String(), b.args, &one)
+		if err == ErrNotFound {
+			return 0, nil
+		}
+		return 1, err
 	}
-	return err == nil, err
+	b.WriteString("SELECT COUNT(*) FROM (SELECT 1 AS one FROM ")
+	b.ident(t.Name)
+	b.WriteString(" x0 WHERE ")
+	sel(b, "x0")
+	b.WriteString(lock)
+	b.WriteString(") z")
+	return ex.queryInt64(ctx, b.String(), b.args...)
+}
+
+// referencedBy writes "(alias.p1, ...) IN (SELECT r.c1, ... FROM child r
+// WHERE sel)": the parent rows that rows of child selected by sel
+// reference through fk.
+func referencedBy(b *sqlBuilder, alias string, fk *foreignKey, child string, sel pred) {
+	inner := b.alias()
+	if len(fk.ParentCols) == 1 {
+		b.qualified(alias, fk.ParentCols[0])
+	} else {
+		b.WriteByte('(')
+		b.identList(alias, fk.ParentCols)
+		b.WriteByte(')')
+	}
+	b.WriteString(" IN (SELECT ")
+	b.identList(inner, fk.ChildCols)
+	b.WriteString(" FROM ")
+	b.ident(child)
+	b.WriteString(" ")
+	b.WriteString(inner)
+	b.WriteString(" WHERE ")
+	sel(b, inner)
+	b.WriteByte(')')
+}
+
+// referencedRows writes "(SELECT DISTINCT r.c1, ... FROM child r WHERE
+// sel) rk JOIN parent alias ON alias.p1 = rk.c1 ...": the parent rows that
+// rows of child selected by sel reference through fk, as a FROM clause for
+// a locking read. The keys are found first, so that the read examines (and
+// InnoDB locks) only the parent rows it returns, not every row a
+// semi-join would scan.
+func referencedRows(b *sqlBuilder, alias string, fk *foreignKey, child string, p *table, sel pred) {
+	inner := b.alias()
+	b.WriteString("(SELECT DISTINCT ")
+	b.identList(inner, fk.ChildCols)
+	b.WriteString(" FROM ")
+	b.ident(child)
+	b.WriteString(" ")
+	b.WriteString(inner)
+	b.WriteString(" WHERE ")
+	sel(b, inner)
+	b.WriteString(") rk JOIN ")
+	b.ident(p.Name)
+	b.WriteString(" ")
+	b.WriteString(alias)
+	b.WriteString(" ON ")
+	joinOn(b, alias, fk.ParentCols, "rk", fk.ChildCols)
+}
+
+// lockParents share-locks the rows of p that the rows of c selected by
+// sel (rows about to come back) reference through fk, and counts those
+// another operation hides (other) and those this walk's stamp hides
+// (same). The lock is what Create and Save take on the parent they check:
+// a concurrent delete of such a parent waits for this restore and then
+// hides the restored rows with its cascade, or goes first, and then this
+// restore sees the parent deleted (a locking read sees the latest
+// committed row).
+func (w *walk) lockParents(ctx context.Context, c *table, fk *foreignKey, p *table, sel pred) (other, same int64, err error) {
+	b := newBuilder(w.db.dialect, 512)
+	b.WriteString("SELECT COUNT(CASE WHEN z.o = 1 THEN 1 END), COUNT(CASE WHEN z.s = 1 THEN 1 END) FROM (SELECT CASE WHEN ")
+	w.otherStamp(b, "lp", p)
+	b.WriteString(" THEN 1 ELSE 0 END AS o, CASE WHEN ")
+	w.fromCond(b, "lp", p)
+	b.WriteString(" THEN 1 ELSE 0 END AS s FROM ")
+	referencedRows(b, "lp", fk, c.Name, p, sel)
+	b.WriteString(w.db.dialect.RowLock(false, "lp"))
+	b.WriteString(") z")
+	err = w.ex.queryRow(ctx, b.String(), b.args, &other, &same)
+	return other, same, err
+}
+
+// lockOtherParents runs lockParents for every soft-deletable parent of the
+// rows of c selected by sel, except through via (the key that brings them
+// back). It returns, per key, how many of those parents another operation
+// hides, and remembers, for parents this walk's stamp hides, how many live
+// rows referenced them before (sameStampChecks).
+func (w *walk) lockOtherParents(ctx context.Context, c *table, via *foreignKey, sel pred) (map[*foreignKey]int64, error) {
+	hidden := map[*foreignKey]int64{}
+	for _, f2 := range c.Out {
+		p := w.s.tables[f2.Parent]
+		if p == nil || !p.soft() || f2 == via {
+			continue
+		}
+		other, same, err := w.lockParents(ctx, c, f2, p, sel)
+		if err != nil {
+			return nil, err
+		}
+		hidden[f2] = other
+		if same > 0 && w.same[f2] == (sameCheck{}) {
+			n, err := w.liveUnderStamp(ctx, c, f2, p)
+			if err != nil {
+				return nil, err
+			}
+			if w.same == nil {
+				w.same = map[*foreignKey]sameCheck{}
+			}
+			w.same[f2] = sameCheck{c: c, p: p, fk: f2, before: n}
+		}
+	}
+	return hidden, nil
+}
+
+// liveUnderStamp counts the live rows of c that reference, through fk, a
+// row of p carrying the walk's stamp (read from the parents' side).
+func (w *walk) liveUnderStamp(ctx context.Context, c *table, fk *foreignKey, p *table) (int64, error) {
+	b := newBuilder(w.db.dialect, 256)
+	b.WriteString("SELECT COUNT(*) FROM ")
+	b.ident(p.Name)
+	b.WriteString(" sp JOIN ")
+	b.ident(c.Name)
+	b.WriteString(" sc ON ")
+	joinOn(b, "sp", fk.ParentCols, "sc", fk.ChildCols)
+	b.WriteString(" WHERE ")
+	w.fromCond(b, "sp", p)
+	b.WriteString(" AND ")
+	b.qualified("sc", c.SoftCol)
+	b.WriteString(" IS NULL")
+	return w.ex.queryInt64(ctx, b.String(), b.args...)
+}
+
+// sameStampChecks refuses a restore that brought back a row whose other
+// parent this walk's stamp still hides (a row it did not restore).
+func (w *walk) sameStampChecks(ctx context.Context) error {
+	for _, sc := range w.same {
+		n, err := w.liveUnderStamp(ctx, sc.c, sc.fk, sc.p)
+		if err != nil {
+			return err
+		}
+		if n > sc.before {
+			return &ParentDeletedError{Table: sc.c.Name, Columns: sc.fk.ChildCols, ParentTable: sc.p.Name}
+		}
+	}
+	return nil
+}
+
+// hiddenParentCheck refuses if a row of c selected by sel references,
+// through fk, a parent that another operation hides.
+func (w *walk) hiddenParentCheck(ctx context.Context, c *table, fk *foreignKey, sel pred) error {
+	p := w.s.tables[fk.Parent]
+	b := newBuilder(w.db.dialect, 256)
+	b.WriteString("SELECT COUNT(*) FROM ")
+	b.ident(p.Name)
+	b.WriteString(" hp WHERE ")
+	w.otherStamp(b, "hp", p)
+	b.WriteString(" AND ")
+	referencedBy(b, "hp", fk, c.Name, sel)
+	n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return &ParentDeletedError{Table: c.Name, Columns: fk.ChildCols, ParentTable: p.Name}
+	}
+	return nil
 }
 
 // prepare runs, before rows of c come back through fk, the conflict check,
 // the hand-over of rows another parent still hides, and the clearing of
 // references to deleted SET NULL parents.
+//
+// Only the rows about to come back are checked: their other parents are
+// share-locked first (lockOtherParents), and a row that still references
+// a parent another operation hides after the hand-over and the clearing
+// of SET NULL references refuses the restore.
 func (w *walk) prepare(ctx context.Context, fk *foreignKey, c *table, s step) error {
-	if err := w.conflictCheck(ctx, c, fk, s); err != nil {
-		return err
-	}
-	if err := w.transfer(ctx, fk, c, s); err != nil {
-		return err
-	}
-	return w.detach(ctx, c, func(b *sqlBuilder, alias string) {
+	sel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, c)
 		b.WriteString(" AND ")
 		w.parentRows(b, alias, fk, s)
-	}, s.tables)
+	}
+	hidden, err := w.lockOtherParents(ctx, c, fk, sel)
+	if err != nil {
+		return err
+	}
+	if err := w.conflictCheck(ctx, c, fk, s); err != nil {
+		return err
+	}
+	if err := w.transfer(ctx, fk, c, s, hidden); err != nil {
+		return err
+	}
+	if err := w.detach(ctx, c, sel, s.tables, hidden); err != nil {
+		return err
+	}
+	for _, f2 := range c.Out {
+		if hidden[f2] > 0 {
+			if err := w.hiddenParentCheck(ctx, c, f2, sel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // topDown walks from the given steps, changing rows level by level, until
@@ -635,11 +848,7 @@ func (w *walk) topDown(ctx context.Context, queue []step) error {
 				}
 				if n > 0 {
 					w.counts[c.Name] += n
-					cs := w.childStep(c, fk, s)
-					queue = append(queue, cs)
-					if w.restore {
-						w.pchecks = append(w.pchecks, cs)
-					}
+					queue = append(queue, w.childStep(c, fk, s))
 				}
 			case Restrict, NoAction:
 				if !w.restore {
@@ -688,55 +897,6 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 		return &RestrictedError{Table: root.Name, Blockers: blockers, counts: w.counts}
 	}
 	return nil
-}
-
-// parentChecks refuses a restore that would leave a restored row pointing
-// at a soft-deleted parent (through keys other than the one that brought
-// it back).
-func (w *walk) parentChecks(ctx context.Context) error {
-	for _, s := range w.pchecks {
-		for _, fk := range s.t.Out {
-			p := w.s.tables[fk.Parent]
-			if p == nil || !p.soft() || fk == s.via {
-				continue
-			}
-			b := newBuilder(w.db.dialect, 256)
-			b.WriteString("SELECT COUNT(*) FROM ")
-			b.ident(s.t.Name)
-			b.WriteString(" r0 WHERE ")
-			b.qualified("r0", s.t.SoftCol)
-			b.WriteString(" IS NULL")
-			if s.sel != nil {
-				b.WriteString(" AND ")
-				s.sel(b, "r0")
-			}
-			b.WriteString(" AND ")
-			deletedParent(b, "r0", fk, p)
-			n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return &ParentDeletedError{Table: s.t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
-			}
-		}
-	}
-	return nil
-}
-
-// deletedParent writes EXISTS (a soft-deleted parent row of alias via fk).
-func deletedParent(b *sqlBuilder, alias string, fk *foreignKey, p *table) {
-	b.WriteString("EXISTS (SELECT 1 FROM ")
-	b.ident(p.Name)
-	b.WriteString(" dp WHERE ")
-	for i := range fk.ChildCols {
-		b.qualified("dp", fk.ParentCols[i])
-		b.WriteString(" = ")
-		b.qualified(alias, fk.ChildCols[i])
-		b.WriteString(" AND ")
-	}
-	b.qualified("dp", p.SoftCol)
-	b.WriteString(" IS NOT NULL)")
 }
 
 // conflictCheck, before a restore step, refuses if a row about to come
@@ -1140,7 +1300,33 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	kp := tableKeyPred(t, key)
-	// The row's stamp identifies the operation that hid it.
+	// Share-lock the row's parents, then lock the row itself (the order in
+	// which a parent's delete takes them): a concurrent delete of a parent
+	// waits for this restore and then hides the row again with its
+	// cascade, or goes first, and then this restore sees the parent
+	// deleted.
+	type hiddenParents struct {
+		fk   *foreignKey
+		p    *table
+		keys [][]any
+	}
+	var hidden []hiddenParents
+	for _, fk := range t.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() {
+			continue
+		}
+		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, kp)
+		if err != nil {
+			return nil, err
+		}
+		if len(pkeys) > 0 && !detachable(fk, t) {
+			hidden = append(hidden, hiddenParents{fk: fk, p: p, keys: pkeys})
+		}
+	}
+	// The row's stamp identifies the operation that hid it. The row is
+	// locked: a concurrent restore, or a restore and delete again, goes
+	// first or waits, and the stamp read is the one the row has now.
 	b := newBuilder(db.dialect, 128)
 	b.WriteString("SELECT ")
 	b.WriteString(db.stampReadExpr("r0", t))
@@ -1152,6 +1338,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	b.ident(t.Name)
 	b.WriteString(" r0 WHERE ")
 	kp(b, "r0")
+	b.WriteString(db.dialect.RowLock(true, "r0"))
 	var st stamp
 	var deleted bool
 	var target sql.NullInt64
@@ -1168,7 +1355,9 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	}
 	w := &walk{db: db, ex: ex, s: s, stamp: st.at, raw: st.raw, restore: true, counts: map[string]int64{}}
 	op := &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: w.counts, TargetOp: target.Int64}
-	op.target, op.targetKnown = st.at, true
+	// A row changed while waiting for the lock is read in its new version,
+	// but the subquery may not see the operation's log row yet.
+	op.target, op.targetKnown = st.at, target.Valid
 	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
 	if err := db.runBefore(ctx, ev); err != nil {
 		return nil, err
@@ -1179,22 +1368,12 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		kp(b, alias)
 	}
 	// Parents first: a restored row must not point at a deleted parent.
-	for _, fk := range t.Out {
-		p := s.tables[fk.Parent]
-		if p == nil || !p.soft() || detachable(fk, t) {
-			continue
-		}
-		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, rootSel)
-		if err != nil {
-			return nil, err
-		}
-		if len(pkeys) == 0 {
-			continue
-		}
+	for _, h := range hidden {
+		fk, p := h.fk, h.p
 		if !withParents {
 			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
 		}
-		for _, pk := range pkeys {
+		for _, pk := range h.keys {
 			if visiting[p.Name+"\x00"+keyText(keyValue(pk))] {
 				continue // a cycle: that row's restore is under way up the chain
 			}
@@ -1207,7 +1386,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	if err := db.uniqueConflicts(ctx, ex, t, rootSel); err != nil {
 		return nil, err
 	}
-	if err := w.detach(ctx, t, rootSel, nil); err != nil {
+	if err := w.detach(ctx, t, rootSel, nil, nil); err != nil {
 		return nil, err
 	}
 	n, err := w.runRestore(ctx, step{t: t, sel: kp, tables: map[string]bool{}}, func() (int64, error) {
@@ -1231,37 +1410,45 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	return op, nil
 }
 
-// deletedParents returns the keys of soft-deleted rows of p referenced via
-// fk by the rows of t selected by sel.
+// deletedParents share-locks the rows of p referenced via fk by the rows
+// of t selected by sel (one row: at most one parent per key) and returns
+// the keys of those that are soft-deleted. A locking read sees the latest
+// committed state of the parents.
 func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *foreignKey, p *table, sel pred) ([][]any, error) {
 	b := newBuilder(db.dialect, 256)
-	b.WriteString("SELECT DISTINCT ")
+	b.WriteString("SELECT ")
 	b.identList("dp", p.PK)
-	b.WriteString(" FROM ")
-	b.ident(p.Name)
-	b.WriteString(" dp JOIN ")
-	b.ident(t.Name)
-	b.WriteString(" r0 ON ")
-	joinOn(b, "dp", fk.ParentCols, "r0", fk.ChildCols)
-	b.WriteString(" WHERE ")
+	b.WriteString(", CASE WHEN ")
 	b.qualified("dp", p.SoftCol)
-	b.WriteString(" IS NOT NULL AND ")
-	sel(b, "r0")
-	b.WriteString(" LIMIT 100")
+	b.WriteString(" IS NULL THEN 0 ELSE 1 END FROM ")
+	referencedRows(b, "dp", fk, t.Name, p, sel)
+	b.WriteString(db.dialect.RowLock(false, "dp"))
 	rows, err := ex.query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out [][]any
 	for rows.Next() {
-		key, err := scanKey(rows, len(p.PK))
-		if err != nil {
+		dest := make([]any, len(p.PK)+1)
+		ptrs := make([]any, len(dest))
+		for i := range dest {
+			ptrs[i] = &dest[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
 			return nil, db.translate(err)
 		}
-		out = append(out, key)
+		if fmt.Sprint(dest[len(p.PK)]) == "1" {
+			key := dest[:len(p.PK)]
+			for i, k := range key {
+				if bs, ok := k.([]byte); ok {
+					key[i] = string(bs)
+				}
+			}
+			out = append(out, key)
+		}
 	}
-	return out, db.translate(rows.Err())
+	return out, db.translate(closeRows(rows))
 }
 
 // restoreRows restores the soft-deleted rows of t matching root, each with
@@ -1358,30 +1545,34 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 			b.WriteString(")")
 		}
 	}
+	// Share-lock the parents of the rows to restore, then lock the rows
+	// (see restoreKeyTx).
 	for _, fk := range t.Out {
 		p := s.tables[fk.Parent]
-		if p == nil || !p.soft() || detachable(fk, t) {
+		if p == nil || !p.soft() {
 			continue
 		}
-		b := newBuilder(db.dialect, 256)
-		b.WriteString("SELECT COUNT(*) FROM ")
-		b.ident(t.Name)
-		b.WriteString(" r0 WHERE ")
-		sel(b, "r0")
-		b.WriteString(" AND ")
-		deletedParent(b, "r0", fk, p)
-		n, err := ex.queryInt64(ctx, b.String(), b.args...)
+		other, same, err := w.lockParents(ctx, t, fk, p, sel)
 		if err != nil {
 			return nil, err
 		}
-		if n > 0 {
+		if other+same > 0 && !detachable(fk, t) {
 			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
 		}
+	}
+	// The rows are locked before the bottom-up updates (which change
+	// children first): a restore that is handing a row over to this stamp
+	// share-locks its parent among these rows, and then finishes first.
+	// Locks are taken top-down (roots, then the other parents of each
+	// level, then the level), so two restores do not wait for each other
+	// in a circle.
+	if _, err := db.lockRows(ctx, ex, t, sel); err != nil {
+		return nil, err
 	}
 	if err := db.uniqueConflicts(ctx, ex, t, sel); err != nil {
 		return nil, err
 	}
-	if err := w.detach(ctx, t, sel, nil); err != nil {
+	if err := w.detach(ctx, t, sel, nil, nil); err != nil {
 		return nil, err
 	}
 	var rootSel pred
