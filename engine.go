@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -73,7 +74,20 @@ type walk struct {
 	nulled  map[string]int64
 	checks  []restrictCheck
 	same    map[*foreignKey]sameCheck // restore: references to parents this walk's stamp hides
+	// restore, levels that continue top-down after the roots: the rows
+	// come back as restoreMark first (marked lists their tables), so that
+	// each level selects exactly the rows this walk restored as parents,
+	// and become NULL at the end (clearMarks).
+	marking bool
+	marked  map[string]*table
 }
+
+// restoreMark is the value a restore gives the rows it brings back while
+// it walks top-down, before they become NULL in the same transaction; it
+// is never committed. A time no delete writes (1970-01-01
+// 00:00:01.000001 UTC), valid in every soft-delete column type that keeps
+// microseconds, MariaDB TIMESTAMP included.
+var restoreMark = time.Unix(1, 1000).UTC()
 
 // sameCheck counts the live rows of c that reference, through fk, rows
 // of p that carry the walk's stamp, before the rows come back.
@@ -102,7 +116,10 @@ func (w *walk) fromCond(b *sqlBuilder, alias string, t *table) {
 // doneCond: rows this walk changed are in this state.
 func (w *walk) doneCond(b *sqlBuilder, alias string, t *table) {
 	b.qualified(alias, t.SoftCol)
-	if w.restore && !w.pending {
+	if w.restore && !w.pending && w.marking {
+		b.WriteString(" = ")
+		w.db.stampArg(b, t, stamp{at: restoreMark})
+	} else if w.restore && !w.pending {
 		b.WriteString(" IS NULL")
 	} else {
 		b.WriteString(" = ")
@@ -111,7 +128,10 @@ func (w *walk) doneCond(b *sqlBuilder, alias string, t *table) {
 }
 
 func (w *walk) setVal(b *sqlBuilder, t *table) {
-	if w.restore {
+	if w.restore && w.marking {
+		w.marked[t.Name] = t
+		w.db.stampArg(b, t, stamp{at: restoreMark})
+	} else if w.restore {
 		b.WriteString("NULL")
 	} else {
 		w.stampArg(b, t)
@@ -327,6 +347,12 @@ func (w *walk) otherStamp(b *sqlBuilder, alias string, t *table) {
 	b.qualified(alias, t.SoftCol)
 	b.WriteString(" <> ")
 	w.stampArg(b, t)
+	if w.marking {
+		b.WriteString(" AND ")
+		b.qualified(alias, t.SoftCol)
+		b.WriteString(" <> ")
+		w.db.stampArg(b, t, stamp{at: restoreMark})
+	}
 }
 
 // follow hands the descendants that this walk's stamp hid below the rows
@@ -384,16 +410,49 @@ func recordNulled(b *sqlBuilder, stamp func(), alias string, c *table, fk *forei
 	b.WriteString(" FROM ")
 }
 
-// clearStamp restores the rows of t selected by sel (deleted_at = NULL).
-func (db *DB) clearStamp(ctx context.Context, ex *executor, t *table, sel pred) (int64, error) {
-	b := newBuilder(db.dialect, 128)
+// restoreRoots restores the rows of t selected by sel (the walk's roots):
+// NULL, or restoreMark while the walk marks.
+func (w *walk) restoreRoots(ctx context.Context, t *table, sel pred) (int64, error) {
+	b := newBuilder(w.db.dialect, 128)
 	b.WriteString("UPDATE ")
 	b.ident(t.Name)
 	b.WriteString(" SET ")
 	b.ident(t.SoftCol)
-	b.WriteString(" = NULL WHERE ")
+	b.WriteString(" = ")
+	w.setVal(b, t)
+	b.WriteString(" WHERE ")
 	sel(b, "")
-	return ex.execN(ctx, b.String(), b.args...)
+	n, err := w.ex.execN(ctx, b.String(), b.args...)
+	w.counts[t.Name] = n
+	return n, err
+}
+
+// clearMarks ends marking: the rows the walk restored as restoreMark
+// become NULL (one statement per table).
+func (w *walk) clearMarks(ctx context.Context) error {
+	w.marking = false
+	names := make([]string, 0, len(w.marked))
+	for n := range w.marked {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t := w.marked[n]
+		b := newBuilder(w.db.dialect, 128)
+		b.WriteString("UPDATE ")
+		b.ident(t.Name)
+		b.WriteString(" SET ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = NULL WHERE ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = ")
+		w.db.stampArg(b, t, stamp{at: restoreMark})
+		if _, err := w.ex.exec(ctx, b.String(), b.args...); err != nil {
+			return err
+		}
+	}
+	w.marked = nil
+	return nil
 }
 
 // detachable reports whether fk is a SET NULL / SET DEFAULT reference that
@@ -563,15 +622,25 @@ func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int
 		}
 		w.counts[j.c.Name] += n
 	}
+	if len(frontier) > 0 {
+		// Rows with this stamp below an alive parent that this walk did not
+		// restore (another root of the same delete, or a row its restore
+		// left hidden) must stay hidden: the levels below select the rows
+		// this walk restored, marked, as their parents.
+		w.marking, w.marked = true, map[string]*table{}
+	}
 	n, err := rootUpdate()
+	if err == nil && n > 0 {
+		w.pending = false
+		if len(frontier) > 0 {
+			err = w.topDown(ctx, frontier)
+		}
+	}
+	if err == nil && w.marking {
+		err = w.clearMarks(ctx)
+	}
 	if err != nil || n == 0 {
 		return n, err
-	}
-	w.pending = false
-	if len(frontier) > 0 {
-		if err := w.topDown(ctx, frontier); err != nil {
-			return n, err
-		}
 	}
 	return n, w.sameStampChecks(ctx)
 }
@@ -1390,9 +1459,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	n, err := w.runRestore(ctx, step{t: t, sel: kp, tables: map[string]bool{}}, func() (int64, error) {
-		n, err := db.clearStamp(ctx, ex, t, rootSel)
-		w.counts[t.Name] = n
-		return n, err
+		return w.restoreRoots(ctx, t, rootSel)
 	})
 	if err != nil {
 		return nil, err
@@ -1580,8 +1647,8 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 		// While the roots still carry the stamp, the caller's condition
 		// selects exactly them (even one that reads deleted_at). Once they
 		// are restored it may no longer hold: the levels that continue
-		// top-down then take every restored root (rows with this stamp
-		// under another alive parent were restored with it already).
+		// top-down then take the rows this walk restored (marked), which
+		// are the selected roots and the rows restored below them.
 		rootSel = func(b *sqlBuilder, alias string) {
 			if !w.pending {
 				b.WriteString("1=1")
@@ -1593,9 +1660,7 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 		}
 	}
 	if _, err := w.runRestore(ctx, step{t: t, sel: rootSel, tables: map[string]bool{}}, func() (int64, error) {
-		n, err := db.clearStamp(ctx, ex, t, sel)
-		w.counts[t.Name] = n
-		return n, err
+		return w.restoreRoots(ctx, t, sel)
 	}); err != nil {
 		return nil, err
 	}

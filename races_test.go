@@ -360,3 +360,39 @@ uo_notes alive=[100 200] deleted=[]`)
 		}
 	})
 }
+
+// A bulk restore brings back exactly what one delete hid starting from the
+// selected rows. One bulk delete of {1, 5} on the trees 1→2 and 4→5→6 hides
+// 1, 2, 5 and 6 under one stamp (4 stays alive). Restoring 1 brings back 1
+// and 2, the rows that delete hid below 1; 5 and 6 carry the same stamp
+// but are not below 1 and stay hidden, although their parent 4 is alive.
+// Alive afterwards: 1 2 4.
+func TestBulkRestoreOfOneTreeOfAnOperation(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE categories (id {id}, parent_id {big} NULL, name {text} NOT NULL, deleted_at {ts} NULL,
+		  FOREIGN KEY (parent_id) REFERENCES categories (id) ON DELETE CASCADE)`)
+		exec(t, db, "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'a'), (2, 1, 'b'), (4, NULL, 'd'), (5, 4, 'e'), (6, 5, 'f')")
+		cats, err := NewManager[Category](db, "categories")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := cats.Where("id IN (?, ?)", 1, 5).Delete(ctx); err != nil || n != 4 {
+			t.Fatalf("bulk delete: %d %v", n, err)
+		}
+		wantState(t, db, `categories alive=[4] deleted=[1 2 5 6]`)
+		n, err := cats.OnlyDeleted().Where("id = ?", 1).Restore(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("restore of 1: %d %v", n, err)
+		}
+		wantState(t, db, `categories alive=[1 2 4] deleted=[5 6]`)
+		// The same through the key API.
+		if _, err := db.Delete(ctx, "categories", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Restore(ctx, "categories", 1); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, db, `categories alive=[1 2 4] deleted=[5 6]`)
+	})
+}
