@@ -110,7 +110,9 @@ func logKey(s string) string {
 
 // Hooks are Go callbacks run inside an operation's transaction. They see
 // the operation and can read its affected keys in batches (never one call
-// per row).
+// per row). When an operation in its own transaction is refused with
+// ErrBusy and retried (WithRetry), the hooks run again in the new attempt's
+// transaction; what they wrote in the failed attempt was rolled back.
 type Hooks struct {
 	// Before can veto: an error rolls the whole operation back and comes
 	// back wrapped in ErrVetoed. For a delete it runs after the rows were

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -671,6 +672,97 @@ func TestUndoFollowsRecordedRules(t *testing.T) {
 			}
 			if got := hidden(); got != "users:0 posts:0 comments:0" {
 				t.Fatalf("bulk restore from a handle without the rule left: %s", got)
+			}
+		})
+	}
+}
+
+// Concurrent cascading deletes and restores through two handles: no raw
+// driver error escapes (deadlocks and serialization failures are retried,
+// and what is left is ErrBusy), and no live child is left under a hidden
+// parent. SOFTDELETE_STRESS=N multiplies the size.
+func TestContentionNoRawErrors(t *testing.T) {
+	scale := 1
+	if v := os.Getenv("SOFTDELETE_STRESS"); v != "" {
+		fmt.Sscan(v, &scale)
+	}
+	goroutines, perG, parents := 12*scale, 15*scale, 6
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			u := testURL(t, d)
+			a := must[*DB](t)(Open(u))
+			t.Cleanup(func() { a.Close() })
+			ddl(t, a, `CREATE TABLE parents (id {id}, deleted_at {ts} NULL)`,
+				`CREATE TABLE kids (id {id}, parent_id {big} NOT NULL REFERENCES parents(id) ON DELETE CASCADE, deleted_at {ts} NULL)`,
+				`CREATE TABLE toys (id {id}, kid_id {big} NOT NULL REFERENCES kids(id) ON DELETE CASCADE, deleted_at {ts} NULL)`)
+			for p := 1; p <= parents; p++ {
+				exec(t, a, fmt.Sprintf("INSERT INTO parents (id) VALUES (%d)", p))
+				for k := 1; k <= 3; k++ {
+					exec(t, a, fmt.Sprintf("INSERT INTO kids (id, parent_id) VALUES (%d, %d)", 10*p+k, p))
+					exec(t, a, fmt.Sprintf("INSERT INTO toys (id, kid_id) VALUES (%d, %d)", 100*p+k, 10*p+k))
+				}
+			}
+			if err := a.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b := must[*DB](t)(Open(u))
+			t.Cleanup(func() { b.Close() })
+			var busy, done atomic.Int64
+			var mu sync.Mutex
+			var raw []string
+			var wg sync.WaitGroup
+			for g := 0; g < goroutines; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db := a
+					if g%2 == 1 {
+						db = b
+					}
+					for i := 0; i < perG; i++ {
+						p := 1 + rand.IntN(parents)
+						k := 10*p + 1 + rand.IntN(3)
+						var err error
+						switch rand.IntN(5) {
+						case 0:
+							_, err = db.Delete(ctx, "parents", p)
+						case 1:
+							_, err = db.Restore(ctx, "parents", p)
+						case 2:
+							_, err = db.Delete(ctx, "kids", k)
+						case 3:
+							_, err = db.Restore(ctx, "kids", k)
+						case 4:
+							_, err = db.RestoreWithParents(ctx, "kids", k)
+						}
+						done.Add(1)
+						switch {
+						case err == nil, errors.Is(err, ErrNotFound), errors.Is(err, ErrDeleted),
+							errors.Is(err, ErrNotDeleted), errors.Is(err, ErrParentDeleted):
+						case errors.Is(err, ErrBusy):
+							busy.Add(1)
+						default:
+							mu.Lock()
+							raw = append(raw, err.Error())
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			t.Logf("%s: %d operations, %d ErrBusy after retries", d, done.Load(), busy.Load())
+			if len(raw) > 0 {
+				t.Fatalf("%d untyped errors escaped, e.g. %q", len(raw), raw[0])
+			}
+			var orphans int64
+			if err := a.SQL().QueryRow(`SELECT COUNT(*) FROM kids k JOIN parents p ON p.id = k.parent_id
+WHERE k.deleted_at IS NULL AND p.deleted_at IS NOT NULL`).Scan(&orphans); err != nil {
+				t.Fatal(err)
+			}
+			if orphans != 0 {
+				t.Fatalf("%d live kids under hidden parents", orphans)
 			}
 		})
 	}
