@@ -487,10 +487,19 @@ func firstLine(s string) string {
 	return s
 }
 
-// WriteFiles writes the migration to dir: for format "migrate" (default,
-// golang-migrate) NNN_name.up.sql and NNN_name.down.sql; for "goose" one
-// NNN_name.sql with Up and Down sections. It returns the paths written.
+// WriteFiles writes the migration to dir in a form each tool applies as
+// it is, with its defaults. Format "migrate" (default, golang-migrate):
+// VERSION_name.up.sql and VERSION_name.down.sql; on MySQL/MariaDB, whose
+// driver runs a file as one statement unless multiStatements is set, one
+// pair per statement (VERSION001_name..., VERSION002_name...), each
+// undoing exactly its own step. Format "goose": one VERSION_name.sql with
+// Up and Down sections, one statement per line group (goose splits them;
+// no StatementBegin/End block, which MySQL would reject as one
+// multi-statement). It returns the paths written.
 func (m *Migration) WriteFiles(dir, name, format string) ([]string, error) {
+	if format != "" && format != "migrate" && format != "goose" {
+		return nil, invalidf("unknown migration format %q (want migrate or goose)", format)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -501,42 +510,51 @@ func (m *Migration) WriteFiles(dir, name, format string) ([]string, error) {
 			"-- (golang-migrate: x-no-tx-wrap=true); otherwise DROP TABLE runs the children's ON DELETE actions.\n"
 	}
 	for _, n := range m.Notes {
-		header += "-- Note: " + n + "\n"
+		// No semicolon: some tools end a statement at one, even in a comment.
+		header += "-- Note: " + strings.ReplaceAll(n, ";", ",") + "\n"
 	}
-	switch format {
-	case "", "migrate":
-		if m.rebuild {
-			wrap := func(s []string) []string {
-				return append(append([]string{"PRAGMA foreign_keys = OFF"}, s...), "PRAGMA foreign_keys = ON")
-			}
-			up, down := filepath.Join(dir, version+"_"+name+".up.sql"), filepath.Join(dir, version+"_"+name+".down.sql")
-			if err := os.WriteFile(up, []byte(header+Script(wrap(m.Up))), 0o644); err != nil {
-				return nil, err
-			}
-			return []string{up, down}, os.WriteFile(down, []byte(header+Script(wrap(m.Down))), 0o644)
-		}
-		up := filepath.Join(dir, version+"_"+name+".up.sql")
-		down := filepath.Join(dir, version+"_"+name+".down.sql")
-		if err := os.WriteFile(up, []byte(header+Script(m.Up)), 0o644); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(down, []byte(header+Script(m.Down)), 0o644); err != nil {
-			return nil, err
-		}
-		return []string{up, down}, nil
-	case "goose":
-		p := filepath.Join(dir, version+"_"+name+".sql")
+	var files []string
+	write := func(p, text string) error {
+		files = append(files, p)
+		return os.WriteFile(p, []byte(text), 0o644)
+	}
+	if format == "goose" {
 		var b strings.Builder
 		b.WriteString(header)
 		if m.rebuild {
 			b.WriteString("-- +goose NO TRANSACTION\n")
 		}
-		b.WriteString("-- +goose Up\n-- +goose StatementBegin\n")
+		b.WriteString("-- +goose Up\n")
 		b.WriteString(Script(m.Up))
-		b.WriteString("-- +goose StatementEnd\n\n-- +goose Down\n-- +goose StatementBegin\n")
+		b.WriteString("\n-- +goose Down\n")
 		b.WriteString(Script(m.Down))
-		b.WriteString("-- +goose StatementEnd\n")
-		return []string{p}, os.WriteFile(p, []byte(b.String()), 0o644)
+		return files, write(filepath.Join(dir, version+"_"+name+".sql"), b.String())
 	}
-	return nil, invalidf("unknown migration format %q (want migrate or goose)", format)
+	if m.Dialect == "mysql" && len(m.steps) > 0 {
+		for i, st := range m.steps {
+			v := fmt.Sprintf("%s%03d", version, i+1)
+			h := fmt.Sprintf("-- softdelete adopt, step %d of %d (one statement per file).\n", i+1, len(m.steps))
+			if i == 0 {
+				h = header + h
+			}
+			if err := write(filepath.Join(dir, v+"_"+name+".up.sql"), h+Script(st.Up)); err != nil {
+				return nil, err
+			}
+			if err := write(filepath.Join(dir, v+"_"+name+".down.sql"), h+Script(st.Down)); err != nil {
+				return nil, err
+			}
+		}
+		return files, nil
+	}
+	up, down := m.Up, m.Down
+	if m.rebuild {
+		wrap := func(s []string) []string {
+			return append(append([]string{"PRAGMA foreign_keys = OFF"}, s...), "PRAGMA foreign_keys = ON")
+		}
+		up, down = wrap(up), wrap(down)
+	}
+	if err := write(filepath.Join(dir, version+"_"+name+".up.sql"), header+Script(up)); err != nil {
+		return nil, err
+	}
+	return files, write(filepath.Join(dir, version+"_"+name+".down.sql"), header+Script(down))
 }
