@@ -25,7 +25,7 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "", "write the migration to this directory instead of printing it")
 	format := fs.String("format", "migrate", "migration file format with --out: migrate (golang-migrate up/down pair) or goose")
 	name := fs.String("name", "softdelete_adopt", "migration name with --out")
-	down := fs.Bool("down", false, "print (or apply) the down migration instead")
+	down := fs.Bool("down", false, "print (or --apply) the down migration of what adopt --apply applied to this database")
 	pos, code := parseArgs(fs, args)
 	if code >= 0 {
 		return code
@@ -60,6 +60,9 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "adopt", err)
 	}
 	defer db.Close()
+	if *down {
+		return adoptDown(ctx, db, *apply, *out != "", stdout, stderr)
+	}
 	m, err := db.Adopt(ctx, ao)
 	if err != nil {
 		return fail(stderr, "adopt", err)
@@ -121,4 +124,31 @@ func openDSNWith(dsn string, opts ...softdelete.Option) (*softdelete.DB, error) 
 		return openDSN("")
 	}
 	return softdelete.Open(dsn, opts...)
+}
+
+// adoptDown prints or applies the down migration of what adopt --apply
+// recorded in the database (also after an apply that stopped part-way).
+func adoptDown(ctx context.Context, db *softdelete.DB, apply, out bool, stdout, stderr io.Writer) int {
+	if out {
+		fmt.Fprintln(stderr, "softdelete adopt: --down with --out: the down file is written beside the up file by adopt --out")
+		return 2
+	}
+	m, err := db.Adopted(ctx)
+	if err != nil {
+		return fail(stderr, "adopt", err)
+	}
+	if m.Empty() {
+		fmt.Fprintln(stdout, "-- nothing to undo: adopt --apply was not run on this database (a migration written with --out is undone by its own down file)")
+		return 0
+	}
+	if !apply {
+		fmt.Fprintf(stdout, "-- softdelete adopt --down (%s), dry run: the down migration of what adopt --apply applied; pass --apply to run it\n", m.Dialect)
+		fmt.Fprint(stdout, softdelete.Script(m.Down))
+		return 0
+	}
+	if err := db.ApplyMigration(ctx, m, true); err != nil {
+		return fail(stderr, "adopt", err)
+	}
+	fmt.Fprintf(stdout, "applied %d statements: the adoption is undone\n", len(m.Down))
+	return 0
 }
