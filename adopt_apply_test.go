@@ -3,6 +3,10 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -139,3 +143,90 @@ func TestAdoptedDownAfterApply(t *testing.T) {
 }
 
 func slicesEqual(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
+
+// SQLite Sakila: tables with triggers but no inline UNIQUE constraint get
+// no note about inline UNIQUE constraints, and --table limits the notes
+// to the tables asked for.
+func TestAdoptSQLiteSakilaNotes(t *testing.T) {
+	db := openTest(t, "sqlite")
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join("testdata", "sampledb", "sakila", "sqlite.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(string(src)); err != nil {
+		t.Fatal(err)
+	}
+	// One table that really has an inline UNIQUE and a trigger.
+	ddl(t, db, `CREATE TABLE coupons (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)`,
+		`CREATE TRIGGER coupons_ai AFTER INSERT ON coupons BEGIN SELECT 1; END`)
+	m, err := db.Adopt(ctx, AdoptOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline := 0
+	for _, n := range m.Notes {
+		if strings.Contains(n, "inline UNIQUE") {
+			inline++
+			if !strings.HasPrefix(n, "coupons ") {
+				t.Errorf("false note: %s", n)
+			}
+		}
+	}
+	if inline != 1 {
+		t.Errorf("notes about inline UNIQUE constraints: %d, want 1 (coupons): %q", inline, m.Notes)
+	}
+	m, err = db.Adopt(ctx, AdoptOptions{Tables: []string{"rental"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Notes {
+		if !strings.HasPrefix(n, "rental") && !strings.Contains(n, "ordinary indexes of these tables") {
+			t.Errorf("note about a table outside --table: %s", n)
+		}
+	}
+	if err := db.ApplyMigration(ctx, m, false); err != nil {
+		t.Fatalf("%v\n%s", err, Script(m.Up))
+	}
+	var triggers int
+	db.SQL().QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'rental'").Scan(&triggers)
+	if triggers != 2 {
+		t.Fatalf("rental triggers after adopt: %d", triggers)
+	}
+}
+
+// PostgreSQL: a unique index keeps its method, operator classes,
+// collations, INCLUDE columns and predicate when it becomes alive-only;
+// other indexes (hash, GIN on an expression) are left alone; the down
+// migration gives every definition back.
+func TestAdoptKeepsUniqueDefinitionsPostgres(t *testing.T) {
+	db := openTest(t, "postgres")
+	ctx := context.Background()
+	ddl(t, db,
+		`CREATE TABLE docs (id {id}, code TEXT NOT NULL, lang TEXT NOT NULL, title TEXT, kind TEXT NOT NULL)`,
+		`CREATE UNIQUE INDEX docs_code_lang ON docs USING btree (code text_pattern_ops, lang COLLATE "C" DESC) INCLUDE (title) WHERE kind <> 'draft'`,
+		`CREATE INDEX docs_title_fts ON docs USING gin (to_tsvector('simple', title))`,
+		`CREATE INDEX docs_kind ON docs USING hash (kind)`,
+		`ALTER TABLE docs ADD CONSTRAINT docs_title_kind UNIQUE (title, kind) INCLUDE (lang)`)
+	before := indexBodies(t, db)
+	m, err := db.Adopt(ctx, AdoptOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyMigration(ctx, m, false); err != nil {
+		t.Fatalf("%v\n%s", err, Script(m.Up))
+	}
+	after := indexBodies(t, db)
+	checkNoIndexLost(t, "postgres", before, after)
+	if !slices.Contains(after["docs"], "unique USING btree (code text_pattern_ops, lang COLLATE \"C\" DESC) INCLUDE (title) WHERE ((kind <> 'draft'::text) AND (deleted_at IS NULL))") {
+		t.Errorf("converted: %q", after["docs"])
+	}
+	if err := db.ApplyMigration(ctx, m, true); err != nil {
+		t.Fatalf("%v\n%s", err, Script(m.Down))
+	}
+	got := indexBodies(t, db)
+	delete(got, "softdelete_adoptions")
+	if !maps.EqualFunc(got, before, slices.Equal[[]string]) {
+		t.Errorf("down:\n%q\nwant\n%q", got, before)
+	}
+}

@@ -124,7 +124,7 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-WHERE n.nspname = current_schema() AND i.indexprs IS NULL
+WHERE n.nspname = current_schema() AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
 ORDER BY t.relname, ic.relname, k.ord`)
 	if err != nil {
 		return nil, err

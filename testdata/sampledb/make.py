@@ -8,7 +8,9 @@ sources (kept small: the schema as published, with a subset of the data).
            version with inheritance partitions payment_p2007_*), BSD/PostgreSQL
            licence; data subset from its pagila-data.sql.
   sakila:  github.com/jOOQ/sakila mysql-sakila-db/mysql-sakila-schema.sql
-           (BSD licence) with the same data subset as pagila.
+           (BSD licence) with the same data subset as pagila; sakila/sqlite.sql
+           is sqlite-sakila-db/sqlite-sakila-schema.sql from the same
+           repository, as published (schema only).
 
 usage: make.py CHINOOK_DIR PAGILA_SCHEMA PAGILA_DATA SAKILA_MYSQL_SCHEMA OUTDIR
 (CHINOOK_DIR holds Chinook_Sqlite.sql, Chinook_PostgreSql.sql, Chinook_MySql.sql.)
