@@ -33,7 +33,10 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := db.ensureOps(ctx); err != nil {
+	// Listing only reads: softdelete's tables are never created here (a
+	// database never written to has an empty log; a SELECT-only user can
+	// list).
+	if ok, err := db.opsReadable(ctx, db.exec()); err != nil || !ok {
 		return nil, err
 	}
 	limit := f.Limit
@@ -192,6 +195,16 @@ func scanOp(rows *sql.Rows) (*Operation, error) {
 // Operation returns one logged operation; an *OperationNotFoundError
 // (ErrNotFound) if there is none.
 func (db *DB) Operation(ctx context.Context, id int64) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
+	// Only reads: an absent log is not created.
+	if ok, err := db.opsReadable(ctx, db.exec()); err != nil || !ok {
+		if err == nil {
+			err = &OperationNotFoundError{ID: id}
+		}
+		return nil, err
+	}
 	return db.operation(ctx, db.exec(), id)
 }
 
@@ -311,3 +324,37 @@ func (e *OperationNotFoundError) Error() string {
 }
 
 func (e *OperationNotFoundError) Unwrap() error { return ErrNotFound }
+
+// opsReadable reports whether the operations log exists and is current,
+// for calls that only read it: they never create or upgrade softdelete's
+// tables.
+func (db *DB) opsReadable(ctx context.Context, ex *executor) (bool, error) {
+	if db.opsOK.Load() {
+		return true, nil
+	}
+	rows, err := ex.query(ctx, db.dialect.OwnColumnsSQL())
+	if err != nil {
+		return false, db.translate(err)
+	}
+	found := false
+	for rows.Next() {
+		var tbl, col, typ string
+		if err := rows.Scan(&tbl, &col, &typ); err != nil {
+			rows.Close()
+			return false, db.translate(err)
+		}
+		found = found || tbl == "softdelete_operations"
+	}
+	if err := closeRows(rows); err != nil || !found {
+		return false, db.translate(err)
+	}
+	pending, err := db.opsPending(ctx, ex)
+	if err != nil {
+		return false, err
+	}
+	if len(pending) > 0 {
+		return false, &SchemaError{Table: "softdelete_operations", Msg: "softdelete's own tables are out of date: run softdelete migrate (db.Migrate) first"}
+	}
+	db.opsOK.Store(true)
+	return true, nil
+}

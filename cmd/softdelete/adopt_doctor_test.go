@@ -114,3 +114,27 @@ func TestAdoptDownAfterApplyCLI(t *testing.T) {
 		t.Fatalf("after down: deleted_at %d, indexes %s", n, idx)
 	}
 }
+
+// trash and audit only read: on a database never written to they list
+// nothing and create no table; a read-only file works.
+func TestTrashAuditReadOnly(t *testing.T) {
+	path := sqliteFile(t, "CREATE TABLE lists (id INTEGER PRIMARY KEY, deleted_at DATETIME)")
+	for _, cmd := range []string{"trash", "audit"} {
+		for _, dsn := range []string{"sqlite:" + path, "sqlite:" + path + "?mode=ro"} {
+			code, out, stderr := run(t, cmd, "--dsn", dsn)
+			if code != 0 {
+				t.Fatalf("%s %s: %d %q %q", cmd, dsn, code, out, stderr)
+			}
+		}
+	}
+	raw, _ := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	defer raw.Close()
+	var n int
+	raw.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'softdelete_%'").Scan(&n)
+	if n != 0 {
+		t.Fatalf("trash/audit created %d softdelete tables", n)
+	}
+	if mode := journalMode(t, path); mode != "delete" {
+		t.Fatalf("trash/audit changed the journal mode to %s", mode)
+	}
+}

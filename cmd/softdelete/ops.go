@@ -82,7 +82,7 @@ func opsCommand(name, summary string, trash bool) func(context.Context, []string
 			fmt.Fprintf(stderr, "softdelete %s: --limit must be at least 1\n", name)
 			return 2
 		}
-		db, err := openDSN(*dsn)
+		db, err := openDSNReadOnly(*dsn)
 		if err != nil {
 			return fail(stderr, name, err)
 		}
