@@ -673,6 +673,21 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 	return nil
 }
 
+// CheckMigration rehearses a migration where DDL is not transactional
+// (MySQL, MariaDB): every statement, then its inverse, on empty copies of
+// the tables, which are dropped again. Nothing of the database's own
+// tables changes. Where DDL is transactional it returns nil: ApplyMigration
+// runs everything in one transaction there.
+func (db *DB) CheckMigration(ctx context.Context, m *Migration) error {
+	if err := db.checkOpen(); err != nil {
+		return err
+	}
+	if dd := db.dialect.(ddlDialect); dd.TransactionalDDL() || len(m.steps) == 0 {
+		return nil
+	}
+	return db.rehearse(ctx, m, m.steps)
+}
+
 // alterTarget returns the table an ALTER TABLE or CREATE INDEX statement
 // written by adopt changes.
 func alterTarget(s string) string {

@@ -35,6 +35,9 @@ func TestAdoptMySQLRehearsalAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := db.CheckMigration(ctx, m); err == nil || !strings.Contains(err.Error(), "rehearsal") {
+		t.Fatalf("check of a migration with an impossible index: %v", err)
+	}
 	err = db.ApplyMigration(ctx, m, false)
 	if err == nil || !strings.Contains(err.Error(), "nothing was applied") {
 		t.Fatalf("apply with an impossible index: %v", err)

@@ -79,6 +79,11 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case *out != "":
+		// Where DDL is not transactional, files that would fail half-way
+		// are not written: every statement is rehearsed first.
+		if err := db.CheckMigration(ctx, m); err != nil {
+			return fail(stderr, "adopt", err)
+		}
 		files, err := m.WriteFiles(*out, *name, *format)
 		if err != nil {
 			return fail(stderr, "adopt", err)
