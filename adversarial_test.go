@@ -256,17 +256,16 @@ func advClass(err error) string {
 // failed, unless SOFTDELETE_ADVERSARIAL_STRICT=1. Every other category is
 // strict. Remove an entry when its fix lands.
 var advKnownOpen = map[string]string{
-	// Races (issue 8 "Races"; helper "races"):
-	"live-under-hidden-parent": "Restore racing Delete of its parent leaves a live child under a hidden parent (issue 8 Races #1)",
-	"hidden-under-older-op":    "same race, covered by a later delete (issue 8 Races #1)",
-	"undone-op-still-hides":    "concurrent restores/undos of operations sharing a row (issue 8 Races #2)",
-	"undo-misses-rows":         "an operation keeps rows its Undo cannot reach after racing restores (issue 8 Races #2/#3; see suite-findings.md)",
-	"unexpected-error":         "RestoreWithParents returns ErrParentDeleted when a parent is deleted concurrently; delete racing restore (issue 8 Races #3)",
-	"undo-count":               "follows from the races above",
-	"undo-not-exact":           "follows from the races above",
-	"final-undo-refused":       "follows from the races above",
-	// New, not in issue 8 (suite-findings.md F1):
-	"undo-refused-tree": "F1: Undo of a delete on a self-referencing table refuses with ErrParentDeleted (parents carry the same stamp)",
+	// suite-findings.md F5: the guarded INSERT found the parent hidden, the
+	// diagnosis then found it alive (restored in between) and says the
+	// parent does not exist (guard.go parentError).
+	"create-parent-vanished": "F5: Create racing a parent's restore answers ErrNotFound \"references a row that does not exist\"",
+	// suite-findings.md F6: a parent found alive (or restored) is deleted
+	// by another operation before the row's own parent check.
+	"rwp-parent-deleted": "F6: RestoreWithParents racing a parent's delete answers ErrParentDeleted",
+	// suite-findings.md F8: the delete's UPDATE found the row hidden, the
+	// diagnosis then read it alive (restored in between).
+	"delete-row-not-found": "F8: Delete racing a restore answers ErrNotFound for a row that exists",
 }
 
 func advStrict() bool { return os.Getenv("SOFTDELETE_ADVERSARIAL_STRICT") == "1" }
@@ -635,6 +634,15 @@ func advCheckOwnership(t testing.TB, ctx context.Context, db *DB, a *advTally, w
 			}
 		}
 	}
+	// A child with two hidden parents passes, when one parent comes back,
+	// to the operation hiding the other: it is fine as long as one of its
+	// hidden parents belongs to its own operation or a newer one.
+	type older struct {
+		ok   bool
+		desc string
+	}
+	children := map[string]*older{}
+	var order []string
 	for _, fk := range advFKs {
 		if fk.rule == "SET NULL" {
 			continue
@@ -642,10 +650,27 @@ func advCheckOwnership(t testing.TB, ctx context.Context, db *DB, a *advTally, w
 		q := fmt.Sprintf("SELECT c.id, p.id FROM %s c JOIN %s p ON p.id = c.%s WHERE c.deleted_at IS NOT NULL AND p.deleted_at IS NOT NULL", fk.child, fk.parent, fk.col)
 		for _, l := range advLines(t, db, q) {
 			f := strings.Fields(l)
-			oc, op := owner[fk.child+"/"+f[0]], owner[fk.parent+"/"+f[1]]
-			if oc != 0 && op != 0 && op < oc {
-				a.violation("hidden-under-older-op", "%s: %s %s (operation %d) under %s %s hidden earlier by operation %d: the child was alive under a hidden parent in between", when, fk.child, f[0], oc, fk.parent, f[1], op)
+			ck := fk.child + "/" + f[0]
+			oc, op := owner[ck], owner[fk.parent+"/"+f[1]]
+			if oc == 0 || op == 0 {
+				continue
 			}
+			c := children[ck]
+			if c == nil {
+				c = &older{}
+				children[ck] = c
+				order = append(order, ck)
+			}
+			if op >= oc {
+				c.ok = true
+			} else if c.desc == "" {
+				c.desc = fmt.Sprintf("%s %s (operation %d) under %s %s hidden earlier by operation %d", fk.child, f[0], oc, fk.parent, f[1], op)
+			}
+		}
+	}
+	for _, ck := range order {
+		if c := children[ck]; !c.ok {
+			a.violation("hidden-under-older-op", "%s: %s: the child was alive under a hidden parent in between", when, c.desc)
 		}
 	}
 	return live, rowsOf

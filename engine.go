@@ -1623,6 +1623,11 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 		if err != nil {
 			return nil, err
 		}
+		if fk.Parent == t.Name && root == nil {
+			// A self-reference (a tree): parents carrying this stamp are
+			// rows of t with the stamp, restored by this same operation.
+			same = 0
+		}
 		if other+same > 0 && !detachable(fk, t) {
 			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
 		}

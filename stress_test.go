@@ -449,6 +449,18 @@ func advOutcome(a *advTally, kind, what string, err error, g, i int) {
 		a.count(kind+".busy", 1)
 		return
 	}
+	if kind == "create" && cls == "ErrNotFound" {
+		a.violation("create-parent-vanished", "g%d op%d %s %s: %v", g, i, kind, what, err)
+		return
+	}
+	if (kind == "delete" || kind == "cascade-delete") && cls == "ErrNotFound" {
+		a.violation("delete-row-not-found", "g%d op%d %s %s: %v", g, i, kind, what, err)
+		return
+	}
+	if kind == "restore-with-parents" && cls == "ErrParentDeleted" {
+		a.violation("rwp-parent-deleted", "g%d op%d %s %s: %v", g, i, kind, what, err)
+		return
+	}
 	for _, ok := range advAllowed[kind] {
 		if ok == cls {
 			a.count(kind+"."+cls, 1)
