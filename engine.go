@@ -80,6 +80,10 @@ type walk struct {
 	// and become NULL at the end (clearMarks).
 	marking bool
 	marked  map[string]*table
+	// restore with hooks: every restored row is marked, and before runs
+	// once they all are, before they become NULL.
+	markAll bool
+	before  func(ctx context.Context) error
 }
 
 // restoreMark is the value a restore gives the rows it brings back while
@@ -427,6 +431,49 @@ func (w *walk) restoreRoots(ctx context.Context, t *table, sel pred) (int64, err
 	return n, err
 }
 
+// hookKeys prepares ev for the hooks of a restore: every row the walk
+// brings back is marked, Before runs once they all are (before they
+// become NULL), and Keys lists exactly them, read then (for Before and
+// After alike).
+func (w *walk) hookKeys(ev *Event) {
+	if len(w.db.hookList()) == 0 {
+		return
+	}
+	w.markAll = true
+	keys := map[string][][]any{}
+	ev.keys = func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
+		t := w.s.tables[table]
+		if t == nil || !t.soft() {
+			return &SchemaError{Table: table, Msg: "not a soft-deletable table"}
+		}
+		all := keys[table]
+		for len(all) > 0 {
+			n := min(batch, len(all))
+			if err := fn(all[:n]); err != nil {
+				return err
+			}
+			all = all[n:]
+		}
+		return nil
+	}
+	w.before = func(ctx context.Context) error {
+		for name, t := range w.marked {
+			err := w.db.streamKeys(ctx, w.ex, t, func(b *sqlBuilder, alias string) {
+				b.qualified(alias, t.SoftCol)
+				b.WriteString(" = ")
+				w.db.stampArg(b, t, stamp{at: restoreMark})
+			}, 1<<30, func(k [][]any) error {
+				keys[name] = append(keys[name], k...)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return w.db.runBefore(ctx, ev)
+	}
+}
+
 // clearMarks ends marking: the rows the walk restored as restoreMark
 // become NULL (one statement per table).
 func (w *walk) clearMarks(ctx context.Context) error {
@@ -570,6 +617,9 @@ type restoreJob struct {
 // maxSelDepth, and cycles, continue top-down afterwards.
 func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int64, error)) (int64, error) {
 	w.pending = true
+	if w.markAll {
+		w.marking, w.marked = true, map[string]*table{}
+	}
 	var jobs []restoreJob
 	var frontier []step
 	queue := []step{root}
@@ -622,7 +672,7 @@ func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int
 		}
 		w.counts[j.c.Name] += n
 	}
-	if len(frontier) > 0 {
+	if len(frontier) > 0 && !w.marking {
 		// Rows with this stamp below an alive parent that this walk did not
 		// restore (another root of the same delete, or a row its restore
 		// left hidden) must stay hidden: the levels below select the rows
@@ -634,6 +684,9 @@ func (w *walk) runRestore(ctx context.Context, root step, rootUpdate func() (int
 		w.pending = false
 		if len(frontier) > 0 {
 			err = w.topDown(ctx, frontier)
+		}
+		if err == nil && w.before != nil {
+			err = w.before(ctx)
 		}
 	}
 	if err == nil && w.marking {
@@ -1428,9 +1481,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	// but the subquery may not see the operation's log row yet.
 	op.target, op.targetKnown = st.at, target.Valid
 	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
-	if err := db.runBefore(ctx, ev); err != nil {
-		return nil, err
-	}
+	w.hookKeys(ev)
 	rootSel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, t)
 		b.WriteString(" AND ")
@@ -1601,9 +1652,7 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 	op := &Operation{Kind: kind, Table: t.Name, Counts: w.counts}
 	op.target = st.at
 	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
-	if err := db.runBefore(ctx, ev); err != nil {
-		return nil, err
-	}
+	w.hookKeys(ev)
 	sel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, t)
 		if root != nil {

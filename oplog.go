@@ -116,9 +116,10 @@ func logKey(s string) string {
 type Hooks struct {
 	// Before can veto: an error rolls the whole operation back and comes
 	// back wrapped in ErrVetoed. For a delete it runs after the rows were
-	// stamped (Keys lists exactly the rows hidden); for a restore, hard
-	// delete or purge batch it runs before any row changes (Keys lists the
-	// rows about to come back or go).
+	// stamped (Keys lists exactly the rows hidden); for a restore once the
+	// rows coming back are chosen and locked, before they come back (Keys
+	// lists exactly them, for After too); for a hard delete or purge batch
+	// before any row changes (Keys lists the rows about to go).
 	Before func(ctx context.Context, ev *Event) error
 	// After runs after the change and its log row, just before commit; an
 	// error also rolls back.

@@ -396,3 +396,61 @@ func TestBulkRestoreOfOneTreeOfAnOperation(t *testing.T) {
 		wantState(t, db, `categories alive=[1 2 4] deleted=[5 6]`)
 	})
 }
+
+// A restore's hooks see, through Event.Keys, exactly the rows coming
+// back: restoring root 1 of a delete that also hid the tree below 5 lists
+// 1 and 2, not every row carrying the stamp.
+func TestRestoreHookKeysAreTheRowsComingBack(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db, `CREATE TABLE categories (id {id}, parent_id {big} NULL, name {text} NOT NULL, deleted_at {ts} NULL,
+		  FOREIGN KEY (parent_id) REFERENCES categories (id) ON DELETE CASCADE)`,
+			`CREATE TABLE cat_notes (id {id}, category_id {big} NOT NULL, deleted_at {ts} NULL,
+		  FOREIGN KEY (category_id) REFERENCES categories (id) ON DELETE CASCADE)`)
+		exec(t, db, "INSERT INTO categories (id, parent_id, name) VALUES (1, NULL, 'a'), (2, 1, 'b'), (4, NULL, 'd'), (5, 4, 'e'), (6, 5, 'f')")
+		exec(t, db, "INSERT INTO cat_notes (id, category_id) VALUES (10, 1), (20, 2), (50, 5), (60, 6)")
+		cats, err := NewManager[Category](db, "categories")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cats.Where("id IN (?, ?)", 1, 5).Delete(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		seen := map[string]string{}
+		list := func(when string) func(ctx context.Context, ev *Event) error {
+			return func(ctx context.Context, ev *Event) error {
+				if ev.Op.Kind != OpRestore {
+					return nil
+				}
+				for _, tbl := range []string{"categories", "cat_notes"} {
+					var ids []string
+					if err := ev.Keys(ctx, tbl, 1, func(keys [][]any) error {
+						for _, k := range keys {
+							ids = append(ids, fmt.Sprint(k[0]))
+						}
+						return nil
+					}); err != nil {
+						return err
+					}
+					mu.Lock()
+					seen[when+" "+tbl] = strings.Join(ids, " ")
+					mu.Unlock()
+				}
+				return nil
+			}
+		}
+		db.AddHooks(Hooks{Before: list("before"), After: list("after")})
+		if _, err := db.Restore(ctx, "categories", 1); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"before categories": "1 2", "before cat_notes": "10 20", "after categories": "1 2", "after cat_notes": "10 20"}
+		for k, v := range want {
+			if seen[k] != v {
+				t.Errorf("%s: keys %q, want %q (all %v)", k, seen[k], v, seen)
+			}
+		}
+		wantState(t, db, `categories alive=[1 2 4] deleted=[5 6]
+cat_notes alive=[10 20] deleted=[50 60]`)
+	})
+}
