@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -1135,21 +1136,36 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		} else {
 			b.WriteString("NULL")
 		}
-		b.WriteString(" WHERE ")
-		b.ident(c.SoftCol)
-		b.WriteString(" IS NULL AND ")
 		if d.UpdateJoin() {
 			// MySQL cannot read the UPDATE target in a subquery: go through
-			// the rows just recorded instead.
-			b.WriteString(d.CastText(d.Quote(c.PK[0])))
-			b.WriteString(" IN (SELECT row_key FROM softdelete_nulled WHERE stamp = ")
+			// the rows just recorded instead, joined on the child's key.
+			b = newBuilder(d, 256)
+			b.WriteString("UPDATE softdelete_nulled sn JOIN ")
+			b.ident(c.Name)
+			b.WriteString(" c0 ON ")
+			b.qualified("c0", c.PK[0])
+			b.WriteString(" = ")
+			w.fromText(b, c, c.PK[0], "sn", "row_key", c, fk)
+			b.WriteString(" SET ")
+			b.qualified("c0", col)
+			if fk.Rule == SetDefault {
+				b.WriteString(" = DEFAULT")
+			} else {
+				b.WriteString(" = NULL")
+			}
+			b.WriteString(" WHERE sn.stamp = ")
 			w.opStampArg(b)
-			b.WriteString(" AND child_table = ")
+			b.WriteString(" AND sn.child_table = ")
 			b.arg(c.Name)
-			b.WriteString(" AND fk_name = ")
+			b.WriteString(" AND sn.fk_name = ")
 			b.arg(fk.Name)
-			b.WriteString(")")
+			b.WriteString(" AND ")
+			b.qualified("c0", c.SoftCol)
+			b.WriteString(" IS NULL")
 		} else {
+			b.WriteString(" WHERE ")
+			b.ident(c.SoftCol)
+			b.WriteString(" IS NULL AND ")
 			w.parentRows(b, d.Quote(c.Name), fk, s)
 		}
 		n, err := w.ex.execN(ctx, b.String(), b.args...)
@@ -1164,70 +1180,128 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		}
 		return nil
 	}
-	// Restore: rows recorded for this stamp whose old parent is alive again.
+	// Restore: rows recorded for this stamp whose old parent is alive
+	// again get their reference back. Every lookup goes through a key: the
+	// child by its primary key, the parent by the referenced key, the
+	// stored text converted to the column's type (never the column to
+	// text, which reads the whole table).
 	colType := ""
 	if cc, ok := c.column(col); ok {
 		colType = cc.Type
 	}
-	restored := func(b *sqlBuilder) {
-		b.WriteString("SELECT row_key FROM softdelete_nulled WHERE stamp = ")
-		w.opStampArg(b)
-		b.WriteString(" AND child_table = ")
-		b.arg(c.Name)
-		b.WriteString(" AND fk_name = ")
-		b.arg(fk.Name)
-		b.WriteString(" AND old_values IN (SELECT ")
-		b.WriteString(d.CastText("sp." + d.Quote(fk.ParentCols[0])))
-		b.WriteString(" FROM ")
-		b.ident(s.t.Name)
-		b.WriteString(" sp WHERE ")
+	mysqlSelf := d.UpdateJoin() && (s.tables[c.Name] || s.t.Name == c.Name)
+	parentBack := func(b *sqlBuilder, sn string, withSel bool) {
+		b.qualified("sp", fk.ParentCols[0])
+		b.WriteString(" = ")
+		w.fromText(b, s.t, fk.ParentCols[0], sn, "old_values", c, fk)
+		b.WriteString(" AND ")
 		w.doneCond(b, "sp", s.t)
-		if s.sel != nil && !(d.UpdateJoin() && (s.tables[c.Name] || s.t.Name == c.Name)) {
+		if s.sel != nil && withSel {
 			b.WriteString(" AND ")
 			s.sel(b, "sp")
 		}
-		b.WriteString(")")
+	}
+	ours := func(b *sqlBuilder, sn string) {
+		b.WriteString(sn + ".stamp = ")
+		w.opStampArg(b)
+		b.WriteString(" AND " + sn + ".child_table = ")
+		b.arg(c.Name)
+		b.WriteString(" AND " + sn + ".fk_name = ")
+		b.arg(fk.Name)
 	}
 	b := newBuilder(d, 512)
 	b.WriteString("UPDATE ")
-	b.ident(c.Name)
-	b.WriteString(" SET ")
-	b.ident(col)
-	b.WriteString(" = ")
-	pre, suf := d.CastWrap(colType)
-	b.WriteString(pre)
-	b.WriteString("(SELECT MAX(sn.old_values) FROM softdelete_nulled sn WHERE sn.stamp = ")
-	w.opStampArg(b)
-	b.WriteString(" AND sn.child_table = ")
-	b.arg(c.Name)
-	b.WriteString(" AND sn.fk_name = ")
-	b.arg(fk.Name)
-	b.WriteString(" AND sn.row_key = ")
-	b.WriteString(d.CastText(d.Quote(c.Name) + "." + d.Quote(c.PK[0])))
-	b.WriteString(")")
-	b.WriteString(suf)
-	b.WriteString(" WHERE ")
-	b.ident(col)
-	b.WriteString(" IS NULL AND ")
-	b.WriteString(d.CastText(d.Quote(c.PK[0])))
-	b.WriteString(" IN (")
-	restored(b)
-	b.WriteString(")")
+	if d.UpdateJoin() {
+		b.WriteString("softdelete_nulled sn JOIN ")
+		b.ident(c.Name)
+		b.WriteString(" c0 ON ")
+		b.qualified("c0", c.PK[0])
+		b.WriteString(" = ")
+		w.fromText(b, c, c.PK[0], "sn", "row_key", c, fk)
+		b.WriteString(" JOIN ")
+		b.ident(s.t.Name)
+		b.WriteString(" sp ON ")
+		parentBack(b, "sn", !mysqlSelf)
+		b.WriteString(" SET ")
+		b.qualified("c0", col)
+		b.WriteString(" = sn.old_values WHERE ")
+		ours(b, "sn")
+		b.WriteString(" AND ")
+		b.qualified("c0", col)
+		b.WriteString(" IS NULL")
+	} else {
+		self := d.Quote(c.Name)
+		b.ident(c.Name)
+		b.WriteString(" SET ")
+		b.ident(col)
+		b.WriteString(" = ")
+		pre, suf := d.CastWrap(colType)
+		b.WriteString(pre + "sn.old_values" + suf)
+		b.WriteString(" FROM softdelete_nulled sn WHERE ")
+		b.qualified(self, c.PK[0])
+		b.WriteString(" = ")
+		w.fromText(b, c, c.PK[0], "sn", "row_key", c, fk)
+		b.WriteString(" AND ")
+		ours(b, "sn")
+		b.WriteString(" AND ")
+		b.qualified(self, col)
+		b.WriteString(" IS NULL AND EXISTS (SELECT 1 FROM ")
+		b.ident(s.t.Name)
+		b.WriteString(" sp WHERE ")
+		parentBack(b, "sn", true)
+		b.WriteString(")")
+	}
 	if _, err := w.ex.exec(ctx, b.String(), b.args...); err != nil {
 		return err
 	}
 	b = newBuilder(d, 256)
-	b.WriteString("DELETE FROM softdelete_nulled WHERE stamp = ")
-	w.opStampArg(b)
-	b.WriteString(" AND child_table = ")
-	b.arg(c.Name)
-	b.WriteString(" AND fk_name = ")
-	b.arg(fk.Name)
-	b.WriteString(" AND row_key IN (SELECT row_key FROM (")
-	restored(b)
-	b.WriteString(") rk)")
+	b.WriteString("DELETE FROM softdelete_nulled WHERE ")
+	ours(b, "softdelete_nulled")
+	b.WriteString(" AND EXISTS (SELECT 1 FROM ")
+	b.ident(s.t.Name)
+	b.WriteString(" sp WHERE ")
+	parentBack(b, "softdelete_nulled", true)
+	b.WriteString(")")
 	_, err := w.ex.exec(ctx, b.String(), b.args...)
 	return err
+}
+
+// fromText writes field of the SET NULL bookkeeping row sn (text) converted
+// to the type of column col of t, so that comparing it with the column
+// reads the column's index. The conversion is guarded by the row's child
+// table and key, so that a row of another table, whose text may not
+// convert, is never converted whatever order the database evaluates in.
+func (w *walk) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table, fk *foreignKey) {
+	typ := ""
+	if cc, ok := t.column(col); ok {
+		typ = cc.Type
+	}
+	lt := strings.ToLower(typ)
+	to := ""
+	switch w.db.Dialect() {
+	case "postgres":
+		to = typ
+	case "mysql":
+		if intTypeRE.MatchString(lt) {
+			to = "SIGNED"
+			if strings.Contains(lt, "unsigned") {
+				to = "UNSIGNED"
+			}
+		}
+	default:
+		if strings.Contains(lt, "int") {
+			to = "INTEGER"
+		}
+	}
+	if to == "" {
+		b.WriteString(sn + "." + field)
+		return
+	}
+	b.WriteString("CASE WHEN " + sn + ".child_table = ")
+	b.arg(c.Name)
+	b.WriteString(" AND " + sn + ".fk_name = ")
+	b.arg(fk.Name)
+	b.WriteString(" THEN CAST(" + sn + "." + field + " AS " + to + ") END")
 }
 
 var errDryRun = errors.New("softdelete: dry run")
