@@ -118,9 +118,17 @@ func TestSetNullLookupsAreKeyed(t *testing.T) {
 }
 
 // explainKeyed checks that MariaDB reads players through its primary key.
+// The UPDATE is explained as the SELECT of the same join (its SET has no
+// parameters), which reads without locks: EXPLAIN UPDATE would wait for
+// the locks of the operation that is sending it.
 func explainKeyed(t *testing.T, db *DB, q string, args []any) {
 	t.Helper()
-	rows, err := db.SQL().Query("EXPLAIN "+q, args...)
+	set, where := strings.Index(q, " SET "), strings.Index(q, " WHERE ")
+	if !strings.HasPrefix(q, "UPDATE ") || set < 0 || where < set || strings.Contains(q[set:where], "?") {
+		t.Fatalf("cannot explain %s", q)
+	}
+	sel := "SELECT 1 FROM " + q[len("UPDATE "):set] + q[where:]
+	rows, err := db.SQL().Query("EXPLAIN "+sel, args...)
 	if err != nil {
 		t.Fatalf("EXPLAIN %s: %v", q, err)
 	}
