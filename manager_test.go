@@ -198,6 +198,10 @@ func TestRefusedNewManagerLeavesNoTrace(t *testing.T) {
 		if _, err := db.Delete(ctx, "notes", 2); err != nil {
 			t.Fatal(err)
 		}
+		// Purge compares instants at the precision of the stored stamp (on
+		// SQLite through unixepoch(..., 'subsec'), milliseconds): let the
+		// stamp be clearly older than the cut-off.
+		time.Sleep(20 * time.Millisecond)
 		if _, err := db.Purge(ctx, PurgePolicy{OlderThan: time.Nanosecond}); err != nil {
 			t.Fatal(err)
 		}
