@@ -33,6 +33,11 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
+	for _, v := range []string{f.Table, f.Actor, f.Kind} {
+		if err := checkTextArg(v, db.dialect.Name()); err != nil {
+			return nil, invalidf("operations filter %s: %v", shortQuote(v), err)
+		}
+	}
 	// Listing only reads: softdelete's tables are never created here (a
 	// database never written to has an empty log; a SELECT-only user can
 	// list).

@@ -71,7 +71,7 @@ func (q *Query[T]) addWhere(expr string, args []any) {
 		}
 		q.m.exprs.put(expr, e)
 	}
-	if err := e.checkArgs(expr, args); err != nil {
+	if err := e.checkArgs(expr, args, q.m.db.dialect.Name()); err != nil {
 		q.err = err
 		return
 	}
@@ -96,6 +96,12 @@ func (q *Query[T]) In(col string, keys any) *Query[T] {
 	if _, isSlice := sliceLen(keys); !isSlice {
 		if c.err == nil {
 			c.err = invalidf("In(%q) wants a slice of keys, got %T", col, keys)
+		}
+		return c
+	}
+	if err := checkTextArg(keys, q.m.db.dialect.Name()); err != nil {
+		if c.err == nil {
+			c.err = invalidf("In(%q): %v", col, err)
 		}
 		return c
 	}

@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -176,13 +177,45 @@ func inExpr(quoted, name string) *expr {
 
 // checkArgs checks the arguments of e: a slice (other than []byte) may
 // only stand for the list of an IN (?).
-func (e *expr) checkArgs(src string, args []any) error {
+func (e *expr) checkArgs(src string, args []any, dialectName string) error {
 	if e.nph != len(args) {
 		return invalidf("%s has %d placeholders but %d arguments were given", shortQuote(src), e.nph, len(args))
 	}
 	for i, a := range args {
 		if _, isSlice := sliceLen(a); isSlice && !e.phs[i].inList {
 			return invalidf("argument %d of %s is a slice (%T): slices are only accepted as the list of IN (?)", i+1, shortQuote(src), a)
+		}
+		if err := checkTextArg(a, dialectName); err != nil {
+			return invalidf("argument %d of %s: %v", i+1, shortQuote(src), err)
+		}
+	}
+	return nil
+}
+
+// checkTextArg refuses, on PostgreSQL, text that its text type cannot
+// hold (NUL, invalid UTF-8), which the server would reject with a raw
+// encoding error.
+func checkTextArg(a any, dialectName string) error {
+	if dialectName != "postgres" {
+		return nil
+	}
+	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
+	switch v := a.(type) {
+	case string:
+		if bad(v) {
+			return errors.New("PostgreSQL text cannot hold NUL or invalid UTF-8")
+		}
+	case []string:
+		for _, x := range v {
+			if bad(x) {
+				return errors.New("PostgreSQL text cannot hold NUL or invalid UTF-8")
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok && bad(s) {
+				return errors.New("PostgreSQL text cannot hold NUL or invalid UTF-8")
+			}
 		}
 	}
 	return nil
