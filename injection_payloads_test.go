@@ -78,10 +78,12 @@ func expressionPayloads(full bool) []string {
 		}
 		add("name = " + p)
 		add("id = 1 AND " + p)
-		add(p + " AND id = 1")
 		add("name = '" + p + "'")
-		add("(" + p + ")")
-		add("id = 1 OR " + p)
+		if full {
+			add(p + " AND id = 1")
+			add("(" + p + ")")
+			add("id = 1 OR " + p)
+		}
 	}
 	// parenthesis escapes of every depth and keyword spelling
 	for d := 1; d <= 6; d++ {
