@@ -256,16 +256,9 @@ func advClass(err error) string {
 // failed, unless SOFTDELETE_ADVERSARIAL_STRICT=1. Every other category is
 // strict. Remove an entry when its fix lands.
 var advKnownOpen = map[string]string{
-	// suite-findings.md F5: the guarded INSERT found the parent hidden, the
-	// diagnosis then found it alive (restored in between) and says the
-	// parent does not exist (guard.go parentError).
-	"create-parent-vanished": "F5: Create racing a parent's restore answers ErrNotFound \"references a row that does not exist\"",
 	// suite-findings.md F6: a parent found alive (or restored) is deleted
 	// by another operation before the row's own parent check.
 	"rwp-parent-deleted": "F6: RestoreWithParents racing a parent's delete answers ErrParentDeleted",
-	// suite-findings.md F8: the delete's UPDATE found the row hidden, the
-	// diagnosis then read it alive (restored in between).
-	"delete-row-not-found": "F8: Delete racing a restore answers ErrNotFound for a row that exists",
 }
 
 func advStrict() bool { return os.Getenv("SOFTDELETE_ADVERSARIAL_STRICT") == "1" }

@@ -121,11 +121,51 @@ func (m *binding) parentError(ctx context.Context, ex *executor, base unsafe.Poi
 			return err
 		}
 	}
-	if len(fks) > 0 {
-		return fmt.Errorf("softdelete: %s.%s references a row of %s that does not exist: %w",
-			m.name, strings.Join(fks[0].ChildCols, ","), fks[0].Parent, ErrNotFound)
+	// No parent is deleted now. If every parent exists, one was restored
+	// between the guarded statement and this look: the caller tries again.
+	raced := len(fks) > 0
+	for i, fk := range fks {
+		p := s.tables[fk.Parent]
+		b := newBuilder(m.db.dialect, 128)
+		b.WriteString("SELECT 1 FROM ")
+		b.ident(p.Name)
+		b.WriteString(" WHERE ")
+		for j, c := range fk.ParentCols {
+			if j > 0 {
+				b.WriteString(" AND ")
+			}
+			b.ident(c)
+			b.WriteString(" = ")
+			b.arg(vals[i][j])
+		}
+		var one int
+		err := ex.queryRow(ctx, b.String(), b.args, &one)
+		if err == ErrNotFound {
+			return fmt.Errorf("softdelete: %s.%s references a row of %s that does not exist: %w",
+				m.name, strings.Join(fk.ChildCols, ","), fk.Parent, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if raced {
+		return errParentRaced
 	}
 	return ErrNotFound
+}
+
+// errParentRaced: a guarded write found a parent deleted, and by the time
+// it looked the parent was alive again (restored concurrently). Create and
+// Save run the statement again.
+var errParentRaced = errors.New("softdelete: a parent row was restored while the row was written")
+
+// parentRetries bounds how often Create/Save write again after a parent
+// changed under them.
+const parentRetries = 3
+
+// parentBusy is the error once a parent kept changing.
+func parentBusy(attempts int) error {
+	return &BusyError{Attempts: attempts, Err: errParentRaced}
 }
 
 // conflict completes a unique-violation error with the key and the live

@@ -473,36 +473,47 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 	}
 	var res sql.Result
 	inserted := true
-	err = m.stmt(ctx, m.ex, func() error {
-		if returning {
-			// The key is scanned straight into the field, whatever its
-			// type (integer, uuid, text default).
-			err := m.ex.queryRow(ctx, b.String(), b.args, m.pk.scanDest(base))
-			if err == ErrNotFound {
-				inserted = false
-				return nil
+	for attempt := 1; ; attempt++ {
+		inserted = true
+		err = m.stmt(ctx, m.ex, func() error {
+			if returning {
+				// The key is scanned straight into the field, whatever its
+				// type (integer, uuid, text default).
+				err := m.ex.queryRow(ctx, b.String(), b.args, m.pk.scanDest(base))
+				if err == ErrNotFound {
+					inserted = false
+					return nil
+				}
+				return err
+			}
+			var err error
+			res, err = m.ex.exec(ctx, b.String(), b.args...)
+			if err == nil {
+				var n int64
+				if n, err = res.RowsAffected(); err != nil {
+					return m.db.translate(err)
+				}
+				inserted = n > 0
 			}
 			return err
+		})
+		if err != nil {
+			return m.conflict(ctx, m.ex, err, base)
 		}
-		var err error
-		res, err = m.ex.exec(ctx, b.String(), b.args...)
-		if err == nil {
-			var n int64
-			if n, err = res.RowsAffected(); err != nil {
-				return m.db.translate(err)
+		if !inserted {
+			if !guard {
+				return ErrNotFound
 			}
-			inserted = n > 0
+			perr := m.parentError(ctx, m.ex, base)
+			if perr != errParentRaced {
+				return perr
+			}
+			if attempt >= parentRetries {
+				return parentBusy(attempt)
+			}
+			continue
 		}
-		return err
-	})
-	if err != nil {
-		return m.conflict(ctx, m.ex, err, base)
-	}
-	if !inserted {
-		if guard {
-			return m.parentError(ctx, m.ex, base)
-		}
-		return ErrNotFound
+		break
 	}
 	if autoPK && !returning {
 		id, err := res.LastInsertId()
@@ -599,28 +610,38 @@ func (m *Manager[T]) Save(ctx context.Context, v *T) error {
 	b.WriteString(" IS NULL")
 	guard := m.parentGuard(b, base, " AND ")
 	var affected int64
-	err = m.stmt(ctx, m.ex, func() error {
-		var err error
-		affected, err = m.ex.execN(ctx, b.String(), b.args...)
-		return err
-	})
-	if err != nil {
-		return m.conflict(ctx, m.ex, err, base)
-	}
-	if affected == 0 {
-		state, err := m.rowState(ctx, m.ex, m.pk.value(base))
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		err = m.stmt(ctx, m.ex, func() error {
+			var err error
+			affected, err = m.ex.execN(ctx, b.String(), b.args...)
 			return err
+		})
+		if err != nil {
+			return m.conflict(ctx, m.ex, err, base)
 		}
-		switch {
-		case state == rowMissing:
+		if affected == 0 {
+			state, err := m.rowState(ctx, m.ex, m.pk.value(base))
+			if err != nil {
+				return err
+			}
+			switch {
+			case state == rowMissing:
+				return ErrNotFound
+			case state == rowDeleted:
+				return ErrDeleted
+			case guard:
+				perr := m.parentError(ctx, m.ex, base)
+				if perr != errParentRaced {
+					return perr
+				}
+				if attempt >= parentRetries {
+					return parentBusy(attempt)
+				}
+				continue
+			}
 			return ErrNotFound
-		case state == rowDeleted:
-			return ErrDeleted
-		case guard:
-			return m.parentError(ctx, m.ex, base)
 		}
-		return ErrNotFound
+		break
 	}
 	if m.upd != nil {
 		m.upd.setTime(base, now)

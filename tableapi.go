@@ -30,14 +30,29 @@ func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any,
 	if err != nil {
 		return nil, err
 	}
-	op, err := db.deleteRows(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), dryRun: dry})
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		op, err := db.deleteRows(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), dryRun: dry})
+		if err != nil {
+			return nil, err
+		}
+		if op.Counts[t.Name] > 0 {
+			return op, nil
+		}
+		st, err := db.rowState(ctx, ex, t, tableKeyPred(t, key))
+		switch {
+		case err != nil:
+			return nil, err
+		case st == rowDeleted:
+			return nil, ErrDeleted
+		case st == rowMissing:
+			return nil, ErrNotFound
+		}
+		// Alive again: restored between the delete's statement and this
+		// look. Delete it now.
+		if attempt >= 3 {
+			return nil, &BusyError{Attempts: attempt, Err: errors.New("softdelete: the row was restored while it was being deleted")}
+		}
 	}
-	if op.Counts[t.Name] == 0 {
-		return nil, db.keyMissing(ctx, ex, t, key)
-	}
-	return op, nil
 }
 
 // Restore restores the row of table with the given primary key and exactly
