@@ -449,13 +449,28 @@ func TestNoPoolInsideCallerTx(t *testing.T) {
 							errs <- err
 							return
 						}
-						defer tx.Rollback()
+						defer func() { tx.Rollback() }()
 						ready.Wait() // every connection is now held by a caller
-						if _, err := db.DeleteTx(ctx, tx, table, i); err != nil {
-							errs <- fmt.Errorf("DeleteTx(%s, %d): %w", table, i, err)
-							return
+						for attempt := 1; ; attempt++ {
+							_, err := db.DeleteTx(ctx, tx, table, i)
+							if err == nil {
+								errs <- tx.Commit()
+								return
+							}
+							// Inside the caller's transaction ErrBusy comes back
+							// at once (PostgreSQL can pick one of the callers
+							// creating the log's tables as a deadlock victim):
+							// the caller retries its own transaction.
+							tx.Rollback()
+							if !errors.Is(err, ErrBusy) || attempt == 5 {
+								errs <- fmt.Errorf("DeleteTx(%s, %d): %w", table, i, err)
+								return
+							}
+							if tx, err = db.SQL().BeginTx(ctx, nil); err != nil {
+								errs <- err
+								return
+							}
 						}
-						errs <- tx.Commit()
 					}()
 				}
 				wg.Wait()
