@@ -94,64 +94,55 @@ func (m *binding) parentGuard(b *sqlBuilder, base unsafe.Pointer, first string) 
 	return len(fks) > 0
 }
 
-// parentError finds which parent of v is soft-deleted.
+// parentError explains a guarded write that wrote nothing: one look per
+// parent (alive, deleted or missing). A deleted parent is
+// ParentDeletedError, a missing one ErrNotFound; when every parent is alive
+// again (restored since the write) it is errParentRaced.
 func (m *binding) parentError(ctx context.Context, ex *executor, base unsafe.Pointer) error {
 	fks, vals := m.guardFKs(base)
 	s, _ := m.db.loadSchema(ctx)
+	var missing *foreignKey
 	for i, fk := range fks {
 		p := s.tables[fk.Parent]
-		b := newBuilder(m.db.dialect, 128)
-		b.WriteString("SELECT 1 FROM ")
-		b.ident(p.Name)
-		b.WriteString(" WHERE ")
-		for j, c := range fk.ParentCols {
-			b.ident(c)
-			b.WriteString(" = ")
-			b.arg(vals[i][j])
-			b.WriteString(" AND ")
-		}
-		b.ident(p.SoftCol)
-		b.WriteString(" IS NOT NULL")
-		var one int
-		err := ex.queryRow(ctx, b.String(), b.args, &one)
-		if err == nil {
-			return &ParentDeletedError{Table: m.name, Columns: fk.ChildCols, ParentTable: p.Name}
-		}
-		if err != ErrNotFound {
-			return err
-		}
-	}
-	// No parent is deleted now. If every parent exists, one was restored
-	// between the guarded statement and this look: the caller tries again.
-	raced := len(fks) > 0
-	for i, fk := range fks {
-		p := s.tables[fk.Parent]
-		b := newBuilder(m.db.dialect, 128)
-		b.WriteString("SELECT 1 FROM ")
-		b.ident(p.Name)
-		b.WriteString(" WHERE ")
-		for j, c := range fk.ParentCols {
-			if j > 0 {
-				b.WriteString(" AND ")
+		st, err := m.db.rowState(ctx, ex, p, func(b *sqlBuilder, alias string) {
+			for j, c := range fk.ParentCols {
+				if j > 0 {
+					b.WriteString(" AND ")
+				}
+				b.qualified(alias, c)
+				b.WriteString(" = ")
+				b.arg(vals[i][j])
 			}
-			b.ident(c)
-			b.WriteString(" = ")
-			b.arg(vals[i][j])
-		}
-		var one int
-		err := ex.queryRow(ctx, b.String(), b.args, &one)
-		if err == ErrNotFound {
-			return fmt.Errorf("softdelete: %s.%s references a row of %s that does not exist: %w",
-				m.name, strings.Join(fk.ChildCols, ","), fk.Parent, ErrNotFound)
-		}
-		if err != nil {
+		})
+		switch {
+		case err != nil:
 			return err
+		case st == rowDeleted:
+			return &ParentDeletedError{Table: m.name, Columns: fk.ChildCols, ParentTable: p.Name}
+		case st == rowMissing && missing == nil:
+			missing = fk
 		}
 	}
-	if raced {
+	if missing != nil {
+		return fmt.Errorf("softdelete: %s.%s references a row of %s that does not exist: %w",
+			m.name, strings.Join(missing.ChildCols, ","), missing.Parent, ErrNotFound)
+	}
+	if len(fks) > 0 {
 		return errParentRaced
 	}
 	return ErrNotFound
+}
+
+// guardFailed explains a guarded write that wrote nothing; retry reports
+// that a parent came back meanwhile and the write should run again.
+func (m *binding) guardFailed(ctx context.Context, ex *executor, base unsafe.Pointer, attempt int) (retry bool, err error) {
+	switch perr := m.parentError(ctx, ex, base); {
+	case perr != errParentRaced:
+		return false, perr
+	case attempt >= parentRetries:
+		return false, parentBusy(attempt)
+	}
+	return true, nil
 }
 
 // errParentRaced: a guarded write found a parent deleted, and by the time

@@ -79,7 +79,7 @@ func TestCreateRacingParentRestoreWrites(t *testing.T) {
 	for _, d := range allDialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			h := &raceHook{prefix: "SELECT 1 FROM", table: "parents", sql: "UPDATE parents SET deleted_at = NULL WHERE id = 1"}
+			h := &raceHook{prefix: "SELECT CASE WHEN", table: "parents", sql: "UPDATE parents SET deleted_at = NULL WHERE id = 1"}
 			db := openRaceDB(t, d, h)
 			ctx := context.Background()
 			kids, err := NewManager[Kid](db, "kids")

@@ -504,12 +504,8 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 			if !guard {
 				return ErrNotFound
 			}
-			perr := m.parentError(ctx, m.ex, base)
-			if perr != errParentRaced {
-				return perr
-			}
-			if attempt >= parentRetries {
-				return parentBusy(attempt)
+			if retry, err := m.guardFailed(ctx, m.ex, base, attempt); !retry {
+				return err
 			}
 			continue
 		}
@@ -630,12 +626,8 @@ func (m *Manager[T]) Save(ctx context.Context, v *T) error {
 			case state == rowDeleted:
 				return ErrDeleted
 			case guard:
-				perr := m.parentError(ctx, m.ex, base)
-				if perr != errParentRaced {
-					return perr
-				}
-				if attempt >= parentRetries {
-					return parentBusy(attempt)
+				if retry, err := m.guardFailed(ctx, m.ex, base, attempt); !retry {
+					return err
 				}
 				continue
 			}
