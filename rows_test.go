@@ -369,10 +369,10 @@ func TestRowsValuesFiltersSearch(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, want)
 			}
 		}
-		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: int64(1)}}}), 1)                                // 5 has NULL grp, 9 ok
-		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: "1"}}, Scope: ScopeAll}), 1, 9)                 // 5 has NULL grp
-		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: nil}}, Scope: ScopeAll}), 5, 10)                // NULL
-		check(ids(RowsQuery{Filters: []RowFilter{{Column: "flag", Value: "true"}}, Scope: ScopeDeleted}), 6, 12)        // bool from text
+		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: int64(1)}}}), 1)                               // 5 has NULL grp, 9 ok
+		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: "1"}}, Scope: ScopeAll}), 1, 9)                // 5 has NULL grp
+		check(ids(RowsQuery{Filters: []RowFilter{{Column: "grp", Value: nil}}, Scope: ScopeAll}), 5, 10)               // NULL
+		check(ids(RowsQuery{Filters: []RowFilter{{Column: "flag", Value: "true"}}, Scope: ScopeDeleted}), 6, 12)       // bool from text
 		check(ids(RowsQuery{Filters: []RowFilter{{Column: "name", Value: "apple"}, {Column: "cat_id", Value: 2}}}), 5) // AND
 		check(ids(RowsQuery{Search: "ANAN"}), 1, 11)
 		check(ids(RowsQuery{Search: "an", SearchColumns: []string{"name"}, Scope: ScopeDeleted}), 6)
