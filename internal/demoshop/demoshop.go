@@ -279,7 +279,9 @@ func seed(ctx context.Context, db *softdelete.DB) error {
 			)
 		},
 		// The history: each delete is one recorded operation.
-		func() error { return del("shop-bot", "Cancelled by the customer before payment", "orders", OrphanedOrder) },
+		func() error {
+			return del("shop-bot", "Cancelled by the customer before payment", "orders", OrphanedOrder)
+		},
 		func() error { return del(ErasureActor, ErasureReason, "customers", ErasedCustomer) },
 		func() error {
 			return del(ErasureActor, "Account closed at the customer's request", "customers", ConflictCustomer)
