@@ -173,18 +173,19 @@ func (mysqlDialect) OpsTableDDL() []string {
   rules TEXT NULL,
   UNIQUE KEY softdelete_operations_stamp (stamp),
   KEY softdelete_operations_created (created_at)
-)`,
+) DEFAULT CHARSET=utf8mb4`,
 		`CREATE TABLE IF NOT EXISTS softdelete_nulled (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   stamp DATETIME(6) NOT NULL,
   child_table VARCHAR(255) NOT NULL,
   fk_name VARCHAR(255) NOT NULL,
   row_key TEXT NOT NULL,
   old_values TEXT NOT NULL,
   KEY softdelete_nulled_op (stamp)
-)`,
+) DEFAULT CHARSET=utf8mb4`,
 		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
   name VARCHAR(255) NOT NULL PRIMARY KEY
-)`,
+) DEFAULT CHARSET=utf8mb4`,
 	}
 }
 
@@ -198,12 +199,14 @@ func (mysqlDialect) OwnColumnsSQL() string {
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
 }
 
-// OpsUpgrades: keys of any length (VARCHAR(1024) before).
+// OpsUpgrades: keys of any length (VARCHAR(1024) before); a primary key on
+// softdelete_nulled (Galera replicates and certifies rows by primary key).
 func (mysqlDialect) OpsUpgrades() []opsUpgrade {
 	return []opsUpgrade{
 		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN rules TEXT NULL"},
 		{Table: "softdelete_operations", Column: "root_key", Type: "text", DDL: "ALTER TABLE softdelete_operations MODIFY root_key TEXT NOT NULL"},
 		{Table: "softdelete_nulled", Column: "row_key", Type: "text", DDL: "ALTER TABLE softdelete_nulled MODIFY row_key TEXT NOT NULL"},
+		{Table: "softdelete_nulled", Column: "id", DDL: "ALTER TABLE softdelete_nulled ADD COLUMN id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST"},
 	}
 }
 

@@ -523,12 +523,13 @@ func (s *suite) tableNames() {
 // and reason: stored as data (or refused), same statements as a benign
 // actor's.
 func (s *suite) actorAndReason() {
+	id2 := nthID(s.t, s.db, 1)
 	run := func(v string) error {
 		ctx := WithReason(WithActor(s.ctx, v), v)
-		if _, err := s.db.Delete(ctx, "gadgets", int64(2)); err != nil {
+		if _, err := s.db.Delete(ctx, "gadgets", id2); err != nil {
 			return err
 		}
-		_, err := s.db.Restore(ctx, "gadgets", int64(2))
+		_, err := s.db.Restore(ctx, "gadgets", id2)
 		return err
 	}
 	if err := run("alice"); err != nil {
