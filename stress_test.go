@@ -154,28 +154,42 @@ var advAllowed = map[string][]string{
 }
 
 func advStress(t *testing.T, dialect string) {
+	u := testURL(t, dialect)
+	advStressOn(t, dialect, []string{u, u}, nil)
+}
+
+// advStressOn runs the stress workload through one DB handle per URL (the
+// same database: two handles on one server, or one per node of a
+// cluster); settle, if set, waits until every handle sees every commit
+// before the invariants are checked (on every handle).
+func advStressOn(t *testing.T, dialect string, urls []string, settle func()) []*DB {
 	cfg := advStressConfig()
 	seed := advSeedValue(t)
-	u := testURL(t, dialect)
-	db1, err := Open(u)
-	if err != nil {
-		t.Fatal(err)
+	var dbs []*DB
+	for _, u := range urls {
+		db, err := Open(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs = append(dbs, db)
 	}
-	defer db1.Close()
-	db2, err := Open(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db1 := dbs[0]
 	advSchema(t, db1)
 	advSeed(t, db1, cfg.seed)
-	if err := db2.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
+	if settle != nil {
+		settle()
 	}
-	if err := db2.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
+	var handles []*advHandle
+	for _, db := range dbs {
+		if err := db.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		handles = append(handles, newAdvHandle(t, db))
 	}
-	handles := []*advHandle{newAdvHandle(t, db1), newAdvHandle(t, db2)}
 	known := &advIDSet{ids: map[string][]int64{}}
 	for _, tbl := range advTables {
 		alive, _ := advIDs(t, db1, tbl)
@@ -196,7 +210,7 @@ func advStress(t *testing.T, dialect string) {
 		go func(g int) {
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(seed*1000 + int64(g)))
-			h := handles[g%2]
+			h := handles[g%len(handles)]
 			for i := 0; i < cfg.ops; i++ {
 				advStressOp(rng, h, known, cfg, a, g, i)
 			}
@@ -206,7 +220,14 @@ func advStress(t *testing.T, dialect string) {
 	a.count("seconds", int(time.Since(start).Seconds()))
 
 	ctx := context.Background()
-	advCheckState(t, db1, a, "after the run")
+	if settle != nil {
+		settle()
+	}
+	for i, db := range dbs {
+		if i == 0 || urls[i] != urls[0] {
+			advCheckState(t, db, a, fmt.Sprintf("after the run, seen through handle %d", i+1))
+		}
+	}
 	// No row is lost: nothing in the run removes rows for good.
 	for _, tbl := range advTables {
 		alive, hidden := advIDs(t, db1, tbl)
@@ -220,6 +241,7 @@ func advStress(t *testing.T, dialect string) {
 	}
 	advUndoAll(t, ctx, db1, a)
 	a.report(t, name)
+	return dbs
 }
 
 // advStressOp runs one random operation and classifies its outcome.
