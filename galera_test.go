@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -225,4 +227,196 @@ func TestGaleraMultiPrimary(t *testing.T) {
 	}
 	galeraChecksums(t, dbs, a)
 	a.report(t, "TestGaleraMultiPrimary purge")
+}
+
+// TestGaleraNodeKill: node 2 is killed (SIGKILL) in the middle of a cascade
+// delete, a restore and a purge batch run through it. The survivors keep
+// serving (a read and a write on nodes 1 and 3), the operation is all or
+// nothing (no write set of an unfinished transaction leaves a node), node 2
+// rejoins (IST) with identical data, and the same call through it then
+// works. Needs scripts/galera.sh and the right to run it (root).
+func TestGaleraNodeKill(t *testing.T) {
+	urls := galeraURLs(t)
+	if len(urls) < 3 {
+		t.Skip("needs 3 nodes")
+	}
+	script, err := filepath.Abs("scripts/galera.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(script); err != nil {
+		t.Skip("scripts/galera.sh not found")
+	}
+	if out, err := osexec.Command(script, "start-node", "2").CombinedOutput(); err != nil {
+		t.Fatalf("node 2 is down and does not start: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	var (
+		mu     sync.Mutex
+		n      int
+		target int // kill node 2 before its target-th statement (0: never)
+	)
+	hook := func(ctx context.Context, q string, args []any) error {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if target > 0 && n == target {
+			target = 0
+			if out, err := osexec.Command(script, "kill", "2").CombinedOutput(); err != nil {
+				return fmt.Errorf("galera.sh kill 2: %v: %s", err, out)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		return nil
+	}
+	db1, err := Open(urls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db1.Close()
+	db2, err := Open(urls[1], WithStatementHook(hook), WithRetry(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	db3, err := Open(urls[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db3.Close()
+	dbs := []*DB{db1, db2, db3}
+	advSchema(t, db1)
+	advSeed(t, db1, advSeedSize{customers: 12, ordersPer: 2, itemsPer: 2, products: 4, coupons: 3, nodes: 24})
+	galeraSettle(t, dbs)
+	for _, db := range dbs[1:] {
+		if err := db.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newTally("galera")
+	// Customers without a live invoice (every third has one: RESTRICT).
+	free := []int64{1, 2, 4, 5, 7, 8, 10, 11}
+	next := func() int64 { id := free[0]; free = free[1:]; return id }
+	// Delete one customer through node 1 for the restores below.
+	hidden := []int64{next(), next(), next()}
+	for _, id := range hidden {
+		if _, err := db1.Delete(ctx, "customers", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	galeraSettle(t, dbs)
+	// count the statements of each operation, without a fault
+	measure := func(run func() error) int {
+		mu.Lock()
+		n = 0
+		mu.Unlock()
+		if err := run(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+	id := next()
+	nDelete := measure(func() error { _, err := db2.Delete(ctx, "customers", id); return err })
+	nRestore := measure(func() error { _, err := db2.Restore(ctx, "customers", id); return err })
+	galeraSettle(t, dbs)
+	type trial struct {
+		what string
+		at   int
+		run  func() error
+	}
+	var trials []trial
+	for _, at := range []int{1, nDelete - 1} {
+		id := next()
+		trials = append(trials, trial{fmt.Sprintf("cascade delete of customer %d", id), at, func() error { _, err := db2.Delete(ctx, "customers", id); return err }})
+	}
+	for _, at := range []int{1, nRestore} {
+		id := hidden[0]
+		hidden = hidden[1:]
+		trials = append(trials, trial{fmt.Sprintf("restore of customer %d", id), at, func() error { _, err := db2.Restore(ctx, "customers", id); return err }})
+	}
+	for _, at := range []int{2, 4} {
+		trials = append(trials, trial{"purge", at, func() error {
+			_, err := db2.Purge(ctx, PurgePolicy{Before: time.Now().Add(time.Hour), BatchSize: 3})
+			return err
+		}})
+	}
+	for _, tr := range trials {
+		before := advFingerprint(t, db1)
+		mu.Lock()
+		n, target = 0, tr.at
+		mu.Unlock()
+		err := tr.run()
+		mu.Lock()
+		fired := target == 0
+		target = 0
+		mu.Unlock()
+		if !fired {
+			t.Logf("%s: ended before statement %d; node 2 not killed", tr.what, tr.at)
+			galeraSettle(t, dbs)
+			continue
+		}
+		a.count("node-kills", 1)
+		if err == nil {
+			a.violation("kill-unnoticed", "%s: node 2 killed before statement %d, yet the call succeeded", tr.what, tr.at)
+		} else if c := advClass(err); c != "ErrConnLost" && c != "ErrBusy" {
+			a.violation("untyped-error", "%s, node 2 killed before statement %d: %v (%s)", tr.what, tr.at, err, c)
+		}
+		// The survivors serve reads and writes, and saw nothing of it.
+		galeraSettle(t, []*DB{db1, db3})
+		for i, db := range []*DB{db1, db3} {
+			if after := advFingerprint(t, db); after != before {
+				a.violation("partial-state", "%s, killed at statement %d: node %d changed:\n%s", tr.what, tr.at, 2*i+1, galeraDiff(before, after))
+			}
+		}
+		if _, err := db3.SQL().ExecContext(ctx, "UPDATE products SET name = name WHERE id = 1"); err != nil {
+			a.violation("survivor-refused", "node 3 refused a write with node 2 down: %v", err)
+		}
+		start := time.Now()
+		if out, err := osexec.Command(script, "start-node", "2").CombinedOutput(); err != nil {
+			t.Fatalf("node 2 did not rejoin: %v\n%s", err, out)
+		}
+		a.count("rejoin-ms-max", 0)
+		if ms := int(time.Since(start).Milliseconds()); ms > a.counts["rejoin-ms-max"] {
+			a.counts["rejoin-ms-max"] = ms
+		}
+		galeraSettle(t, dbs)
+		galeraChecksums(t, dbs, a)
+		// The same call through the rejoined node works.
+		if err := tr.run(); err != nil {
+			a.violation("next-call-fails", "%s after node 2 rejoined: %v", tr.what, err)
+		}
+		galeraSettle(t, dbs)
+	}
+	for i, db := range dbs {
+		advCheckState(t, db, a, fmt.Sprintf("after the kills, node %d", i+1))
+	}
+	galeraChecksums(t, dbs, a)
+	a.report(t, "TestGaleraNodeKill")
+}
+
+// galeraDiff lists the lines of two fingerprints that differ.
+func galeraDiff(before, after string) string {
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	in := map[string]bool{}
+	for _, l := range b {
+		in[l] = true
+	}
+	out := map[string]bool{}
+	for _, l := range a {
+		out[l] = true
+	}
+	var d []string
+	for _, l := range b {
+		if !out[l] {
+			d = append(d, "- "+l)
+		}
+	}
+	for _, l := range a {
+		if !in[l] {
+			d = append(d, "+ "+l)
+		}
+	}
+	return strings.Join(d, "\n")
 }
