@@ -1,0 +1,72 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/softdelete-go/softdelete"
+)
+
+// exactCountUpTo: tables up to this many rows are counted exactly; larger
+// ones show the catalog's estimate, marked as such.
+const exactCountUpTo = 100_000
+
+type overviewTable struct {
+	info       *softdelete.TableInfo
+	Name       string
+	URL        string
+	DeletedURL string // the table's deleted rows, when the user may see them
+	Soft       bool
+	Counts     tableCounts
+	Err        string
+	PartOf     string
+}
+
+type overviewData struct {
+	Tables    []overviewTable
+	Hidden    int // tables the user may not view
+	Estimated bool
+}
+
+func (h *handler) overview(q *rq) {
+	s, err := q.schema()
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	d := &overviewData{}
+	for _, t := range s.Tables {
+		if !q.can(t.Name, ActionView) {
+			d.Hidden++
+			continue
+		}
+		ot := overviewTable{info: t, Name: t.Name, URL: q.base + tableRel(t.Name, nil), Soft: t.SoftDelete(), PartOf: t.PartOf}
+		if ot.Soft && q.can(t.Name, ActionViewDeleted) {
+			ot.DeletedURL = q.base + tableRel(t.Name, url.Values{"deleted": {scopeOnly}})
+		}
+		d.Tables = append(d.Tables, ot)
+	}
+	// Counts run a few at a time: each is one cheap query (an exact count
+	// on small tables, the catalog's estimate on large ones).
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := range d.Tables {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(ot *overviewTable) {
+			defer func() { <-sem; wg.Done() }()
+			c, err := h.tableCounts(q.ctx, ot.info)
+			if err != nil {
+				ot.Err = q.explain(err).Message
+				return
+			}
+			ot.Counts = c
+		}(&d.Tables[i])
+	}
+	wg.Wait()
+	for _, ot := range d.Tables {
+		d.Estimated = d.Estimated || ot.Counts.Estimated
+	}
+	q.render(http.StatusOK, "overview", q.view("overview", "Tables", d))
+}

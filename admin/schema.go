@@ -1,0 +1,224 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/softdelete-go/softdelete"
+)
+
+// schema is the DB's cached schema, read once per request.
+func (q *rq) schema() (*softdelete.Schema, error) {
+	if q.sch == nil {
+		s, err := q.h.db.Schema(q.ctx)
+		if err != nil {
+			return nil, err
+		}
+		q.sch = s
+	}
+	return q.sch, nil
+}
+
+// tableInfo looks a table up in the schema: an unknown name is a 400 that
+// says so (it never reaches SQL).
+func (q *rq) tableInfo(name string) (*softdelete.TableInfo, error) {
+	s, err := q.schema()
+	if err != nil {
+		return nil, err
+	}
+	t := s.Table(name)
+	if t == nil {
+		return nil, badRequest("There is no table %q.", shorten(name))
+	}
+	return t, nil
+}
+
+// viewTable is tableInfo plus the view permission.
+func (q *rq) viewTable(name string) (*softdelete.TableInfo, error) {
+	t, err := q.tableInfo(name)
+	if err != nil {
+		return nil, err
+	}
+	if !q.can(t.Name, ActionView) {
+		return nil, forbidden(t.Name, ActionView)
+	}
+	return t, nil
+}
+
+func (q *rq) viewableTables() []string {
+	s, err := q.schema()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, t := range s.Tables {
+		if q.can(t.Name, ActionView) {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// shorten cuts a name from a request for a message.
+func shorten(s string) string {
+	s = displayText(s)
+	if utf8.RuneCountInString(s) > 80 {
+		r := []rune(s)
+		return string(r[:80]) + "…"
+	}
+	return s
+}
+
+// parseKey reads a row key from its URL segment, one value per primary
+// key column, each converted to its column's kind.
+func parseKey(t *softdelete.TableInfo, seg string) ([]any, error) {
+	if len(t.PrimaryKey) == 0 {
+		return nil, badRequest("Table %s has no primary key: its rows cannot be addressed one by one.", t.Name)
+	}
+	parts, err := decodeKey(seg)
+	if err != nil {
+		return nil, badRequest("The row key %q is malformed.", shorten(seg))
+	}
+	if len(parts) != len(t.PrimaryKey) {
+		return nil, badRequest("Table %s has a primary key of %d %s (%s); the row key %q has %d.", t.Name,
+			len(t.PrimaryKey), pluralS(int64(len(t.PrimaryKey)), "column", "columns"), strings.Join(t.PrimaryKey, ", "), shorten(seg), len(parts))
+	}
+	key := make([]any, len(parts))
+	for i, p := range parts {
+		c, _ := t.Column(t.PrimaryKey[i])
+		switch c.Kind {
+		case softdelete.KindInteger:
+			n, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return nil, badRequest("The row key %q: %s is an integer column.", shorten(seg), c.Name)
+			}
+			key[i] = n
+		case softdelete.KindBytes:
+			key[i] = []byte(p)
+		case softdelete.KindTime:
+			if tm, err := time.Parse(time.RFC3339Nano, p); err == nil {
+				key[i] = tm
+			} else {
+				key[i] = p
+			}
+		default:
+			key[i] = p
+		}
+	}
+	return key, nil
+}
+
+// rowKey picks the primary key's values out of a row read by Rows.
+func rowKey(t *softdelete.TableInfo, cols []string, row []any) []any {
+	if len(t.PrimaryKey) == 0 {
+		return nil
+	}
+	key := make([]any, len(t.PrimaryKey))
+	for i, pk := range t.PrimaryKey {
+		j := indexOf(cols, pk)
+		if j < 0 {
+			return nil
+		}
+		key[i] = row[j]
+	}
+	return key
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// keyFilters selects the row with that key.
+func keyFilters(t *softdelete.TableInfo, key []any) []softdelete.RowFilter {
+	fs := make([]softdelete.RowFilter, len(key))
+	for i, v := range key {
+		fs[i] = softdelete.RowFilter{Column: t.PrimaryKey[i], Value: v}
+	}
+	return fs
+}
+
+// row is one row of a table with what the pages say about it.
+type row struct {
+	Table     *softdelete.TableInfo
+	Columns   []string
+	Values    []any
+	Key       []any
+	Deleted   bool
+	DeletedAt time.Time
+	Op        *softdelete.Operation // the delete operation that hid it, when known
+}
+
+// loadRow reads the row with key, alive or deleted; a deleted row needs
+// the view-deleted permission.
+func (q *rq) loadRow(t *softdelete.TableInfo, key []any) (*row, error) {
+	page, err := q.h.db.Rows(q.ctx, softdelete.RowsQuery{Table: t.Name, Scope: softdelete.ScopeAll, Filters: keyFilters(t, key), Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Rows) == 0 {
+		return nil, &pageError{Status: http.StatusNotFound, Kind: "not-found", Title: "No such row",
+			Message: "Table " + t.Name + " has no row with the key " + keyLabel(key) + " (it may have been deleted permanently)."}
+	}
+	r := &row{Table: t, Columns: page.Columns, Values: page.Rows[0], Key: key}
+	q.markDeleted([]*row{r})
+	if r.Deleted && !q.can(t.Name, ActionViewDeleted) {
+		return nil, forbidden(t.Name, ActionViewDeleted)
+	}
+	return r, nil
+}
+
+// markDeleted sets Deleted, DeletedAt and, where the log tells, the
+// operation that hid each row.
+func (q *rq) markDeleted(rows []*row) {
+	stamps := map[time.Time][]*row{}
+	for _, r := range rows {
+		if r.Table.DeletedColumn == "" {
+			continue
+		}
+		j := indexOf(r.Columns, r.Table.DeletedColumn)
+		if j < 0 || r.Values[j] == nil {
+			continue
+		}
+		r.Deleted = true
+		if tm, ok := r.Values[j].(time.Time); ok {
+			r.DeletedAt = tm.UTC()
+			stamps[r.DeletedAt] = append(stamps[r.DeletedAt], r)
+		}
+	}
+	// The operation that hid a row is the delete whose stamp is the row's
+	// soft-delete value; it was logged at or shortly after that instant.
+	// At most maxStampLookups distinct stamps are looked up per page.
+	n := 0
+	for st, rs := range stamps {
+		if n == maxStampLookups {
+			break
+		}
+		n++
+		ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: st, Until: st.Add(stampWindow), Limit: 50})
+		if err != nil {
+			return
+		}
+		for i := range ops {
+			if ops[i].Stamp != nil && ops[i].Stamp.Equal(st) {
+				op := ops[i]
+				for _, r := range rs {
+					r.Op = &op
+				}
+				break
+			}
+		}
+	}
+}
+
+const (
+	maxStampLookups = 25
+	stampWindow     = 30 * time.Second
+)
