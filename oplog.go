@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -418,12 +420,12 @@ func (db *DB) recordOp(ctx context.Context, ex *executor, op *Operation, ev *Eve
 	if db.dialect.InsertReturning() {
 		b.WriteString(" RETURNING id")
 		if err := ex.queryRow(ctx, b.String(), b.args, &op.ID); err != nil {
-			return err
+			return db.stampTaken(op, err)
 		}
 	} else {
 		res, err := ex.exec(ctx, b.String(), b.args...)
 		if err != nil {
-			return err
+			return db.stampTaken(op, err)
 		}
 		if op.ID, err = res.LastInsertId(); err != nil {
 			return db.translate(err)
@@ -576,4 +578,25 @@ func (db *DB) AddHooks(h Hooks) {
 	db.hooksMu.Lock()
 	db.hooks = append(db.hooks, &h)
 	db.hooksMu.Unlock()
+}
+
+// stampTaken turns a unique violation of the log's stamp index into
+// ErrBusy: another instance (its own DB handle, its own clock) gave an
+// operation the same stamp first. The operation is retried with a new stamp
+// (inTx; inside the caller's transaction the caller retries), and this
+// handle's stamp clock jumps past the taken one by a random step so that
+// instances whose clocks agree stop picking the same values.
+func (db *DB) stampTaken(op *Operation, err error) error {
+	if op.Stamp == nil || !errors.Is(err, ErrConflict) {
+		return err
+	}
+	taken := op.Stamp.UnixMicro()
+	for {
+		last := db.lastStamp.Load()
+		next := max(last, taken) + 1 + rand.Int64N(64)
+		if db.lastStamp.CompareAndSwap(last, next) {
+			break
+		}
+	}
+	return &BusyError{Attempts: 1, Err: fmt.Errorf("softdelete: operation stamp %s was taken by another instance: %w", op.Stamp.Format(time.RFC3339Nano), err)}
 }
