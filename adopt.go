@@ -51,7 +51,13 @@ const mysqlAliveColumn = "softdelete_alive"
 
 // AdoptOptions selects what Adopt changes.
 type AdoptOptions struct {
-	// Tables to adopt; empty means every table of the schema.
+	// Tables to adopt; empty means every table of the schema. Names (here
+	// and in AliveIndexes) match as the database matches them: exactly
+	// first, then on PostgreSQL as an unquoted name folds (Customer is
+	// customer), then ignoring case where the database does (SQLite,
+	// PostgreSQL, MariaDB/MySQL with lower_case_table_names 1 or 2) if one
+	// table matches; a name matching several is ErrInvalid. MariaDB's
+	// default on Linux (lower_case_table_names=0) compares exactly.
 	Tables []string
 	// AliveIndexes adds alive-row indexes on these column lists, per table.
 	// Existing indexes are never dropped or rebuilt for this: an alive
@@ -124,7 +130,17 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 	if !ok {
 		return nil, fmt.Errorf("softdelete: dialect %s cannot write DDL", db.Dialect())
 	}
-	names := opts.Tables
+	// Tables named by the user, matched by the database's own case rules.
+	var names []string
+	for _, n := range opts.Tables {
+		t, err := s.lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(names, t.Name) {
+			names = append(names, t.Name)
+		}
+	}
 	all := len(names) == 0
 	if all {
 		for n := range s.tables {
@@ -132,7 +148,21 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 		}
 		slices.Sort(names)
 	}
+	aliveIndexes := map[string][][]string{}
+	for n, cols := range opts.AliveIndexes {
+		t, err := s.lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		aliveIndexes[t.Name] = append(aliveIndexes[t.Name], cols...)
+	}
+	opts.AliveIndexes = aliveIndexes
 	m := &Migration{Dialect: db.Dialect()}
+	for n := range db.declared {
+		if _, err := s.lookup(n); err != nil {
+			m.Notes = append(m.Notes, fmt.Sprintf("a unique key is declared in code (WithUniqueKey, --unique) for %s: %v; it is ignored", n, err))
+		}
+	}
 	if !dd.TransactionalDDL() {
 		m.Notes = append(m.Notes, db.Dialect()+" commits DDL statement by statement: ApplyMigration first rehearses every statement on empty copies of the tables; if one still fails part-way, the statements before it stay applied and the error says how to finish (run adopt again) or undo them")
 	}
@@ -140,9 +170,6 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 	plain := 0
 	for _, name := range names {
 		t := s.tables[name]
-		if t == nil {
-			return nil, &SchemaError{Table: name, Msg: "no such table"}
-		}
 		if t.parent != "" {
 			if all {
 				m.Notes = append(m.Notes, fmt.Sprintf("%s inherits from %s (or is one of its partitions): it gets the soft-delete column and rows are addressed through %s; it is not adopted on its own", name, t.parent, t.parent))
@@ -174,10 +201,7 @@ func (db *DB) Adopt(ctx context.Context, opts AdoptOptions) (*Migration, error) 
 }
 
 func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts AdoptOptions, m *Migration) ([]ddlStep, error) {
-	softCol := db.softCol
-	if c, ok := db.softColumns()[t.Name]; ok {
-		softCol = c
-	}
+	softCol := t.softName
 	var steps []ddlStep
 	if !t.soft() {
 		if c, exists := t.column(softCol); exists && c.NotNull {

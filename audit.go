@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -43,6 +44,21 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 	// list).
 	if ok, err := db.opsReadable(ctx, db.exec()); err != nil || !ok {
 		return nil, err
+	}
+	if f.Table != "" {
+		// The root table as the log names it, by the database's case
+		// rules; a table dropped since is looked for as given.
+		s, err := db.loadSchema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t, err := s.lookup(f.Table)
+		if err != nil && !errors.Is(err, ErrSchema) {
+			return nil, err
+		}
+		if t != nil {
+			f.Table = t.Name
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -32,6 +32,10 @@ type DB struct {
 
 	schemaMu sync.Mutex
 	schema   *schema
+	// probeMu serializes the catalog looks of names the cache does not
+	// know (tableFor); noReload holds names a reload did not find.
+	probeMu  sync.Mutex
+	noReload map[string]bool
 
 	opsOnce sync.Mutex  // serializes Migrate
 	opsOK   atomic.Bool // softdelete's own tables are known to be there and current
@@ -441,6 +445,9 @@ func (db *DB) Refresh(ctx context.Context) error {
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
+	db.schemaMu.Lock()
+	db.noReload = nil
+	db.schemaMu.Unlock()
 	return db.refresh(ctx, db.exec())
 }
 
@@ -490,31 +497,88 @@ func (db *DB) tableInfo(ctx context.Context, name string) (*table, error) {
 	return db.tableFor(ctx, db.exec(), name)
 }
 
-// tableFor returns a table's metadata, re-reading the schema (through ex)
-// once if the table is not known: it may have been created after the last
-// read.
+// tableFor returns the table a name given by a user means (schema.lookup:
+// the database's own case rules). A name the cache does not know costs one
+// catalog look (TableProbe), and the schema is read again only if that
+// finds a table the cache lacks (created since the last read): a stream of
+// unknown names never reloads the schema.
 func (db *DB) tableFor(ctx context.Context, ex *executor, name string) (*table, error) {
 	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
 		return nil, err
 	}
-	if t := s.tables[name]; t != nil {
-		return t, nil
+	t, err := s.lookup(name)
+	if t != nil || !errors.Is(err, ErrSchema) {
+		return t, err // found, or ambiguous
 	}
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := db.refresh(ctx, ex); err != nil {
+	reloaded, perr := db.reloadFor(ctx, ex, s, name)
+	if perr != nil {
+		return nil, perr
+	}
+	if !reloaded {
 		return nil, err
 	}
-	s, err = db.schemaFor(ctx, ex)
+	if s, err = db.schemaFor(ctx, ex); err != nil {
+		return nil, err
+	}
+	return s.lookup(name)
+}
+
+// reloadFor reads the schema again if a table that name means exists in
+// the database but not in s; it reports whether the cache changed. A name
+// for which a reload did not help (the probe and the schema read disagree)
+// never reloads again until Refresh.
+func (db *DB) reloadFor(ctx context.Context, ex *executor, s *schema, name string) (bool, error) {
+	db.probeMu.Lock()
+	defer db.probeMu.Unlock()
+	db.schemaMu.Lock()
+	cur, stale := db.schema, db.noReload[name]
+	db.schemaMu.Unlock()
+	if cur != s {
+		return true, nil // read again meanwhile
+	}
+	if stale {
+		return false, nil
+	}
+	b := newBuilder(db.dialect, 192)
+	db.dialect.TableProbe(b, name, s.names)
+	rows, err := ex.query(ctx, b.String(), b.args...)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	if t := s.tables[name]; t != nil {
-		return t, nil
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return false, db.translate(err)
+		}
+		if !strings.HasPrefix(n, "softdelete_") {
+			names = append(names, n)
+		}
 	}
-	return nil, &SchemaError{Table: name, Msg: "no such table"}
+	if err := closeRows(rows); err != nil {
+		return false, err
+	}
+	n, err := s.names.resolve(name, names)
+	if err != nil || s.tables[n] != nil {
+		return false, nil // the cache's answer stands
+	}
+	if err := db.refresh(ctx, ex); err != nil {
+		return false, err
+	}
+	db.schemaMu.Lock()
+	if _, err := db.schema.lookup(name); err != nil && len(db.noReload) < 1024 {
+		if db.noReload == nil {
+			db.noReload = map[string]bool{}
+		}
+		db.noReload[name] = true
+	}
+	db.schemaMu.Unlock()
+	return true, nil
 }
 
 // softColumns returns a copy of the per-table soft-delete column overrides.

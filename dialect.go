@@ -61,6 +61,11 @@ type dialect interface {
 	// LoadSchema reads tables, columns, primary keys, foreign keys and
 	// unique keys of the current schema.
 	LoadSchema(ctx context.Context, ex *executor) (*schema, error)
+	// TableProbe writes a query listing the tables LoadSchema would read
+	// whose name equals name ignoring case (exactly, under namesExact):
+	// one cheap catalog look, so that a name the cache does not know
+	// reloads the schema only when such a table exists.
+	TableProbe(b *sqlBuilder, name string, r nameCase)
 
 	// Classify recognises unique and foreign-key violations, transient
 	// refusals (errBusy) and broken connections.

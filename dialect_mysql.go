@@ -57,12 +57,25 @@ func (mysqlDialect) Classify(err error) errKind {
 
 func (mysqlDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
 	s := &schema{tables: map[string]*table{}}
+	// information_schema compares names ignoring case: its joins compare
+	// table names BINARY, so that Album and album (two tables where names
+	// are case-sensitive) are not mixed.
+	//
+	// Table names are case-sensitive unless lower_case_table_names is 1
+	// (stored and compared in lower case) or 2 (compared in lower case).
+	lctn, err := ex.queryInt64(ctx, "SELECT @@lower_case_table_names")
+	if err != nil {
+		return nil, err
+	}
+	if lctn != 0 {
+		s.names = namesFold
+	}
 	rows, err := ex.query(ctx, `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE = 'NO',
   c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA LIKE '%auto_increment%', COALESCE(k.ORDINAL_POSITION, 0),
   c.EXTRA LIKE '%GENERATED%' OR c.EXTRA LIKE '%VIRTUAL%' OR c.EXTRA LIKE '%STORED%'
 FROM information_schema.COLUMNS c
-JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
-LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
+JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND BINARY t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
+LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND BINARY k.TABLE_NAME = c.TABLE_NAME
   AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'
 WHERE c.TABLE_SCHEMA = DATABASE()
 ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`)
@@ -84,7 +97,7 @@ ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`)
 	rows, err = ex.query(ctx, `SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.REFERENCED_TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE
 FROM information_schema.KEY_COLUMN_USAGE k
 JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
-  AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+  AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND BINARY r.TABLE_NAME = k.TABLE_NAME
 WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
 ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 	if err != nil {
@@ -107,7 +120,7 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, ''),
   COALESCE(s.SUB_PART, 0), s.INDEX_TYPE
 FROM information_schema.STATISTICS s
-JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND BINARY c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
 WHERE s.TABLE_SCHEMA = DATABASE()
 ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 	if err != nil {
@@ -152,6 +165,19 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 		}
 	}
 	return s, nil
+}
+
+func (mysqlDialect) TableProbe(b *sqlBuilder, name string, r nameCase) {
+	b.WriteString("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ")
+	if r == namesExact {
+		// Equality on the name lets the server open just that table.
+		b.WriteString("TABLE_NAME = ")
+		b.arg(name)
+		return
+	}
+	b.WriteString("LOWER(TABLE_NAME) = LOWER(")
+	b.arg(name)
+	b.WriteString(")")
 }
 
 func (mysqlDialect) OpsTableDDL() []string {

@@ -52,7 +52,7 @@ func (postgresDialect) Classify(err error) errKind {
 }
 
 func (postgresDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
-	s := &schema{tables: map[string]*table{}}
+	s := &schema{tables: map[string]*table{}, names: namesLower}
 	rows, err := ex.query(ctx, `SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
   a.attnotnull, a.atthasdef OR a.attidentity <> '', COALESCE(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0),
   a.attgenerated <> ''
@@ -167,6 +167,13 @@ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`)
 		}
 	}
 	return s, closeRows(rows)
+}
+
+func (postgresDialect) TableProbe(b *sqlBuilder, name string, _ nameCase) {
+	b.WriteString(`SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND lower(c.relname::text) = lower(`)
+	b.arg(name)
+	b.WriteString(")")
 }
 
 func (postgresDialect) OpsTableDDL() []string {

@@ -60,7 +60,7 @@ func (sqliteDialect) Classify(err error) errKind {
 }
 
 func (d sqliteDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, error) {
-	s := &schema{tables: map[string]*table{}}
+	s := &schema{tables: map[string]*table{}, names: namesASCII}
 	rows, err := ex.query(ctx, `SELECT m.name, p.name, p.type, p."notnull", p.dflt_value IS NOT NULL, p.pk, p.hidden
 FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
@@ -141,6 +141,12 @@ ORDER BY m.name, il.name, ii.seqno`)
 		s.addIndexColumn(tbl, ix, col)
 	}
 	return s, closeRows(rows)
+}
+
+func (sqliteDialect) TableProbe(b *sqlBuilder, name string, _ nameCase) {
+	b.WriteString(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name = `)
+	b.arg(name)
+	b.WriteString(" COLLATE NOCASE")
 }
 
 // aliveOnlyPredicate reports whether an index definition (or its WHERE

@@ -57,6 +57,14 @@ func (r *DoctorReport) NothingToCheck() bool { return len(r.Checked) == 0 }
 
 // DoctorReport runs doctor and says what it checked. It only reads.
 func (db *DB) DoctorReport(ctx context.Context) (*DoctorReport, error) {
+	return db.DoctorReportFor(ctx)
+}
+
+// DoctorReportFor is DoctorReport limited to the given tables (none: every
+// table), matched by the database's own case rules (see Adopt): a table
+// that does not exist is a *SchemaError, a name that matches several
+// tables differing only in case is ErrInvalid.
+func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorReport, error) {
 	if err := db.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -65,8 +73,19 @@ func (db *DB) DoctorReport(ctx context.Context) (*DoctorReport, error) {
 		return nil, err
 	}
 	names := make([]string, 0, len(s.tables))
-	for n := range s.tables {
-		names = append(names, n)
+	for _, n := range tables {
+		t, err := s.lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(names, t.Name) {
+			names = append(names, t.Name)
+		}
+	}
+	if len(tables) == 0 {
+		for n := range s.tables {
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
 	rep := &DoctorReport{Checked: []string{}, Others: []string{}}

@@ -84,6 +84,7 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		}
 		return nil, err
 	}
+	table = t.Name // as the database names it (the name given may differ in case)
 	b := &binding{db: db, meta: m, tbl: t, name: table, qname: db.dialect.Quote(table), cols: map[string]string{}}
 	for _, c := range t.Columns {
 		b.cols[c.Name] = db.dialect.Quote(c.Name)

@@ -200,8 +200,11 @@ func (db *DB) streamKeys(ctx context.Context, ex *executor, t *table, sel pred, 
 // stampKeys lists, per table, the rows carrying stamp.
 func (db *DB) stampKeys(ex *executor, s *schema, st stamp) func(context.Context, string, int, func([][]any) error) error {
 	return func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
-		t := s.tables[table]
-		if t == nil || !t.soft() {
+		t, err := s.lookup(table)
+		if err != nil {
+			return err
+		}
+		if !t.soft() {
 			return &SchemaError{Table: table, Msg: "not a soft-deletable table"}
 		}
 		return db.streamKeys(ctx, ex, t, func(b *sqlBuilder, alias string) {

@@ -108,6 +108,18 @@ func (db *DB) Purge(ctx context.Context, p PurgePolicy) (*PurgeResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(p.Retention) > 0 {
+		// Tables named by the user, matched by the database's case rules.
+		ret := make(map[string]Retention, len(p.Retention))
+		for n, r := range p.Retention {
+			if _, exact := s.tables[n]; exact {
+				ret[n] = r
+			} else if _, set := ret[s.canonical(n)]; !set {
+				ret[s.canonical(n)] = r
+			}
+		}
+		p.Retention = ret
+	}
 	plan, skipped, err := purgePlan(s, p)
 	if err != nil {
 		return nil, err
@@ -491,10 +503,11 @@ func purgePlan(s *schema, p PurgePolicy) ([][]*table, map[string]string, error) 
 	var names []string
 	if len(p.Tables) > 0 {
 		for _, n := range p.Tables {
-			t := s.tables[n]
-			if t == nil {
-				return nil, nil, &SchemaError{Table: n, Msg: "no such table"}
+			t, err := s.lookup(n)
+			if err != nil {
+				return nil, nil, err
 			}
+			n = t.Name
 			if !t.soft() {
 				return nil, nil, &SchemaError{Table: n, Msg: "table has no soft-delete column"}
 			}

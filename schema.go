@@ -95,6 +95,112 @@ func WithRelationRule(child, parent string, r Rule) Option {
 type schema struct {
 	tables map[string]*table
 	fks    []*foreignKey
+	// names is how the database matches the table names it is given;
+	// byLower indexes the tables by their lower-case name (lookup).
+	names   nameCase
+	byLower map[string][]string
+}
+
+// nameCase is how a database matches the table names it is given: the
+// rule lookup applies to names that come from users (table-level API,
+// options, adopt, doctor, purge, the CLI).
+type nameCase int
+
+const (
+	// namesExact: names are case-sensitive (MariaDB and MySQL with
+	// lower_case_table_names=0, the default on Linux).
+	namesExact nameCase = iota
+	// namesASCII: names match ignoring ASCII case (SQLite).
+	namesASCII
+	// namesFold: names match ignoring case (MariaDB and MySQL with
+	// lower_case_table_names 1 or 2).
+	namesFold
+	// namesLower: a name written without quotes is folded to lower case;
+	// a quoted one is exact (PostgreSQL).
+	namesLower
+)
+
+// fold is the form two names the database takes for the same share.
+func (r nameCase) fold(s string) string {
+	switch r {
+	case namesExact:
+		return s
+	case namesASCII:
+		return asciiLower(s)
+	}
+	return strings.ToLower(s)
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// resolve returns which of the tables in names (those whose lower-case
+// form is name's) a name given by a user means:
+//   - the table of exactly that name, if there is one;
+//   - on PostgreSQL, the table the name folds to unquoted (Customer is
+//     customer), as the database itself would read it;
+//   - where the database matches names ignoring case (SQLite, PostgreSQL,
+//     MariaDB with lower_case_table_names 1 or 2), the one table that
+//     matches ignoring case; two or more are ErrInvalid, with their names.
+//
+// Where names are case-sensitive (MariaDB's default on Linux) only the
+// exact name matches; the error then names the tables that differ only in
+// case.
+func (r nameCase) resolve(name string, names []string) (string, error) {
+	if slices.Contains(names, name) {
+		return name, nil
+	}
+	if r == namesLower {
+		if l := asciiLower(name); slices.Contains(names, l) {
+			return l, nil
+		}
+	}
+	var cands []string
+	for _, n := range names {
+		if strings.ToLower(n) == strings.ToLower(name) && (r == namesExact || r.fold(n) == r.fold(name)) {
+			cands = append(cands, n)
+		}
+	}
+	slices.Sort(cands)
+	switch {
+	case r == namesExact && len(cands) > 0:
+		return "", &SchemaError{Table: name, Msg: "no such table (table names are case-sensitive on this server, lower_case_table_names=0: did you mean " + strings.Join(cands, " or ") + "?)"}
+	case len(cands) == 1:
+		return cands[0], nil
+	case len(cands) > 1:
+		return "", invalidf("table name %s is ambiguous: it matches %s, which differ only in case; give one exactly", shortQuote(name), strings.Join(cands, ", "))
+	}
+	return "", &SchemaError{Table: name, Msg: "no such table"}
+}
+
+// lookup returns the table a name given by a user means (see resolve):
+// a *SchemaError if there is none, ErrInvalid if the name is ambiguous.
+// It only reads the cache: tableFor also finds tables created since.
+func (s *schema) lookup(name string) (*table, error) {
+	if t := s.tables[name]; t != nil {
+		return t, nil
+	}
+	n, err := s.names.resolve(name, s.byLower[strings.ToLower(name)])
+	if err != nil {
+		return nil, err
+	}
+	return s.tables[n], nil
+}
+
+// canonical returns the name of the table name means, or name itself when
+// there is none (options naming tables that do not exist are ignored).
+func (s *schema) canonical(name string) string {
+	if t, err := s.lookup(name); err == nil {
+		return t.Name
+	}
+	return name
 }
 
 type table struct {
@@ -102,6 +208,9 @@ type table struct {
 	Columns []column
 	PK      []string
 	SoftCol string // "" when the table has no soft-delete column
+	// softName is the soft-delete column the table has or would get (the
+	// DB's name, or the table's own from WithTableDeletedColumn).
+	softName string
 	// stampPrec is the number of fractional second digits the soft-delete
 	// column keeps (-1: not a type the dialect knows; nothing is refused);
 	// stampZoned marks MariaDB TIMESTAMP columns, read and written through
@@ -187,6 +296,30 @@ func (s *schema) finish(db *DB) {
 			delete(s.tables, name) // softdelete's own bookkeeping
 		}
 	}
+	s.byLower = make(map[string][]string, len(s.tables))
+	for name := range s.tables {
+		l := strings.ToLower(name)
+		s.byLower[l] = append(s.byLower[l], name)
+	}
+	// Tables named in options by users, matched by the database's rules.
+	softCols := map[string]string{}
+	for name, c := range db.softColumns() {
+		if _, exact := s.tables[name]; exact || softCols[s.canonical(name)] == "" {
+			softCols[s.canonical(name)] = c
+		}
+	}
+	declared := map[string][][]string{}
+	for name, keys := range db.declared {
+		n := s.canonical(name)
+		declared[n] = append(declared[n], keys...)
+	}
+	overrides := map[relKey]Rule{}
+	for k, r := range db.overrides {
+		ck := relKey{s.canonical(k.child), s.canonical(k.parent)}
+		if _, set := overrides[ck]; !set || ck == k {
+			overrides[ck] = r
+		}
+	}
 	for _, t := range s.tables {
 		t.colIdx = make(map[string]int, len(t.Columns))
 		var pk []column
@@ -202,9 +335,10 @@ func (s *schema) finish(db *DB) {
 			t.PK = append(t.PK, c.Name)
 		}
 		softCol := db.softCol
-		if c, ok := db.softColumns()[t.Name]; ok {
+		if c, ok := softCols[t.Name]; ok {
 			softCol = c
 		}
+		t.softName = softCol
 		if c, ok := t.column(softCol); ok && !c.NotNull {
 			t.SoftCol = c.Name
 			t.stampPrec, t.stampZoned = db.dialect.StampColumn(c.Type)
@@ -219,7 +353,7 @@ func (s *schema) finish(db *DB) {
 				ix.softCol = true
 			}
 		}
-		for _, cols := range db.declared[t.Name] {
+		for _, cols := range declared[t.Name] {
 			found := false
 			for _, ix := range t.uniques() {
 				if slices.Equal(ix.Columns, cols) {
@@ -241,7 +375,7 @@ func (s *schema) finish(db *DB) {
 	})
 	for _, fk := range s.fks {
 		fk.Rule = fk.Schema
-		if r, ok := db.overrides[relKey{fk.Child, fk.Parent}]; ok && r != RuleFromSchema {
+		if r, ok := overrides[relKey{fk.Child, fk.Parent}]; ok && r != RuleFromSchema {
 			fk.Rule = r
 		}
 		if c := s.tables[fk.Child]; c != nil {

@@ -18,7 +18,7 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlagSet("adopt", adoptSummary, stderr)
 	dsn := dbFlags(fs)
 	var tables, uniques, indexes listFlag
-	fs.Var(&tables, "table", "table to adopt (repeatable; default: all tables)")
+	fs.Var(&tables, "table", "table to adopt (repeatable; default: all tables); names match as the database matches them")
 	fs.Var(&uniques, "unique", "declare an alive-only unique key, TABLE:col[,col] (repeatable)")
 	fs.Var(&indexes, "index", "add an alive index, TABLE:col[,col] (repeatable)")
 	apply := fs.Bool("apply", false, "run the DDL")

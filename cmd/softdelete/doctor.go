@@ -21,6 +21,8 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := newFlagSet("doctor", doctorSummary, stderr)
 	dsn := dbFlags(fs)
 	asJSON := fs.Bool("json", false, "print findings as JSON")
+	var tables listFlag
+	fs.Var(&tables, "table", "check only this table (repeatable; default: all tables); names match as the database matches them")
 	pos, code := parseArgs(fs, args)
 	if code >= 0 {
 		return code
@@ -34,7 +36,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(stderr, "doctor", err)
 	}
 	defer db.Close()
-	rep, err := db.DoctorReport(ctx)
+	rep, err := db.DoctorReportFor(ctx, tables...)
 	if err != nil {
 		return fail(stderr, "doctor", err)
 	}
