@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // DB is a database handle with soft-delete semantics. It wraps a *sql.DB,
@@ -540,8 +541,8 @@ func (db *DB) reloadFor(ctx context.Context, ex *executor, s *schema, name strin
 	if cur != s {
 		return true, nil // read again meanwhile
 	}
-	if stale {
-		return false, nil
+	if stale || strings.IndexByte(name, 0) >= 0 || !utf8.ValidString(name) {
+		return false, nil // no table has such a name (PostgreSQL would not even take it as text)
 	}
 	b := newBuilder(db.dialect, 192)
 	db.dialect.TableProbe(b, name, s.names)
