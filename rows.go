@@ -182,8 +182,8 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 			b.WriteString(" DESC")
 		}
 	}
-	b.WriteString(" LIMIT ")
-	b.arg(int64(p.limit + 1))
+	b.WriteString(" LIMIT ") // a literal: see Query.limitOffset
+	b.WriteString(strconv.FormatInt(int64(p.limit+1), 10))
 
 	rows, err := db.exec().query(ctx, b.String(), b.args...)
 	if err != nil {
