@@ -27,8 +27,18 @@ var demoDDL = map[string]string{
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("demo", "Runs the seed walk-through: create, soft delete, restore, delete twice.", stderr)
-	dsn := fs.String("dsn", "", "database URL (default: a new SQLite file in a temporary directory)")
+	fs := newFlagSet("demo", `Opens the admin on a small shop (customers, products, orders, order_items, reviews) kept
+in an SQLite file between runs, with a few rows already deleted by recorded operations. It serves
+on 127.0.0.1 (port 8080, or the next free one), prints the URL and a login made for this run, and
+stops on Ctrl-C.
+
+--walkthrough runs the seed walk-through instead: create, soft delete, restore, delete twice
+(on a new SQLite file, or the database given by --dsn).`, stderr)
+	dbPath := fs.String("db", defaultDemoPath(), "SQLite file holding the demo shop (created if missing)")
+	reset := fs.Bool("reset", false, "start over: create the shop anew (only in a file the demo made)")
+	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8080, else the next free port)")
+	walk := fs.Bool("walkthrough", false, "run the seed walk-through in the terminal instead of the admin")
+	dsn := fs.String("dsn", "", "with --walkthrough: database URL (default: a new SQLite file in a temporary directory)")
 	pos, code := parseArgs(fs, args)
 	if code >= 0 {
 		return code
@@ -36,6 +46,20 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pos) > 0 {
 		fmt.Fprintf(stderr, "softdelete demo: unexpected argument %q\n", clean(pos[0]))
 		return 2
+	}
+	if !*walk {
+		if *dsn != "" {
+			fmt.Fprintln(stderr, "softdelete demo: --dsn is for --walkthrough; the admin demo keeps its shop in an SQLite file (--db PATH)")
+			return 2
+		}
+		addrs := demoAddrs()
+		if *addr != "" {
+			addrs = []string{*addr}
+		}
+		if err := runShopDemo(ctx, *dbPath, *reset, addrs, stdout, stderr); err != nil {
+			return fail(stderr, "demo", err)
+		}
+		return 0
 	}
 	if *dsn == "" {
 		dir, err := os.MkdirTemp("", "softdelete-demo-")

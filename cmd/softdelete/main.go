@@ -31,7 +31,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "run the seed walk-through on an embedded SQLite database (or --dsn)", runDemo},
+		{"demo", "open the admin on a demo shop kept in an SQLite file (--walkthrough: the seed walk-through)", runDemo},
+		{"serve", "serve the admin (browse, delete, restore, undo) for a database, behind a login", runServe},
+		{"hash-password", "print the hash of a password read from standard input, for serve's credentials", runHashPassword},
 		{"adopt", "print (or --apply, or --out DIR) the DDL that adopts soft delete on existing tables", runAdopt},
 		{"doctor", "report what is missing or dangerous for soft delete, per table", runDoctor},
 		{"trash", "list delete operations that can be undone, newest first (trash ID: the rows one hid)", opsCommand("trash", "Lists delete operations that were not undone, newest first; with an ID, the rows that operation still hides.", true)},
@@ -65,7 +67,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands that touch a database take --dsn URL (sqlite:PATH, postgres://..., mysql://...),")

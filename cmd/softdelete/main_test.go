@@ -39,7 +39,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	code, out, stderr := run(t, "demo", "--dsn", "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
+	code, out, stderr := run(t, "demo", "--walkthrough", "--dsn", "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
 	if code != 0 || !strings.Contains(out, "removed it for good") {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, stderr)
 	}

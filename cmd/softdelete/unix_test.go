@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -168,6 +169,8 @@ func TestControlCharactersEscaped(t *testing.T) {
 }
 
 func TestPasswordsNeverPrinted(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("correct horse battery\n"), 0o600)
 	for _, dsn := range []string{
 		"postgres://bob:s3cret@127.0.0.1:1/db?connect_timeout=1&sslmode=disable",
 		"postgres://bob:s3cret@127.0.0.1:1/%zz",
@@ -175,14 +178,15 @@ func TestPasswordsNeverPrinted(t *testing.T) {
 		"mysql://bob:s3cret@[::1/db",
 		"postgres://127.0.0.1:1/db?password=s3cret&sslmode=disable&connect_timeout=1",
 	} {
-		for _, args := range [][]string{{"doctor", "--dsn", dsn}, {"trash", "--dsn", dsn}, {"demo", "--dsn", dsn}, {"purge", "--older-than", "1d", "--dsn", dsn}} {
+		for _, args := range [][]string{{"doctor", "--dsn", dsn}, {"trash", "--dsn", dsn}, {"demo", "--walkthrough", "--dsn", dsn}, {"purge", "--older-than", "1d", "--dsn", dsn},
+			{"serve", "--dsn", dsn, "--user", "a", "--password-file", pw}} {
 			_, out, stderr := run(t, args...)
 			if strings.Contains(out+stderr, "s3cret") {
 				t.Errorf("%v printed the password:\n%s%s", args, out, stderr)
 			}
 		}
 	}
-	_, out, _ := run(t, "demo", "--dsn", "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
+	_, out, _ := run(t, "demo", "--walkthrough", "--dsn", "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
 	if !strings.Contains(out, "database: sqlite:") {
 		t.Errorf("demo does not say which database: %s", out)
 	}
