@@ -241,10 +241,10 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 				continue
 			}
 		}
-		name := aliveName(t.Name, ix.Columns, "key")
+		name := aliveKeyName(t, ix)
 		st := dd.AliveUnique(t, softCol, name, ix, haveHelper)
 		if st == nil {
-			m.Notes = append(m.Notes, fmt.Sprintf("%s: unique key %s cannot be converted automatically; make it count alive rows only by hand", t.Name, ix.Name))
+			m.Notes = append(m.Notes, t.Name+": "+unconvertible(db.Dialect(), ix))
 			continue
 		}
 		steps = append(steps, st...)
@@ -322,8 +322,30 @@ func (t *table) coveredExcept(cols []string, skip map[*index]bool) bool {
 	return false
 }
 
+// aliveKeyName names the alive-only key adopt makes of the unique key ix:
+// table_cols_key, or for a key with expressions its own name_alive.
+func aliveKeyName(t *table, ix *index) string {
+	if ix.Expr {
+		return aliveName(ix.Name, nil, "alive")
+	}
+	return aliveName(t.Name, ix.Columns, "key")
+}
+
+// unconvertible says why adopt leaves the unique key ix as it is, and what
+// to do by hand (doctor gives the same as its fix).
+func unconvertible(dialect string, ix *index) string {
+	if ix.Expr && dialect == "mysql" {
+		return fmt.Sprintf("unique key %s has a functional key part %s: MySQL reads no expression text adopt could rewrite (MariaDB has no functional key parts; index a generated column instead, which adopt converts). Make it count alive rows only by hand: recreate it with the invisible generated column softdelete_alive TINYINT AS (IF(deleted_at IS NULL, 1, NULL)) as its last key part",
+			ix.Name, ix.keyText())
+	}
+	return fmt.Sprintf("unique key %s cannot be converted automatically; make it count alive rows only by hand", ix.Name)
+}
+
 // referencedBy names a table whose foreign key targets the key ix.
 func (t *table) referencedBy(ix *index) string {
+	if ix.Expr {
+		return "" // a foreign key targets columns, never an expression
+	}
 	for _, fk := range t.In {
 		if slices.Equal(fk.ParentCols, ix.Columns) {
 			return fk.Child
@@ -369,7 +391,7 @@ func (t *table) fkIndex(ix *index) bool {
 // aliveIndexed reports whether an alive index on cols exists.
 func (t *table) aliveIndexed(cols []string) bool {
 	for _, ix := range t.Indexes {
-		if ix.Declared {
+		if ix.Declared || ix.Expr {
 			continue
 		}
 		if ix.AliveOnly && len(ix.Columns) >= len(cols) && slices.Equal(ix.Columns[:len(cols)], cols) {
@@ -389,6 +411,9 @@ func (t *table) aliveIndexed(cols []string) bool {
 // 63 bytes (PostgreSQL's and MySQL's limit).
 func aliveName(table string, cols []string, suffix string) string {
 	n := table + "_" + strings.Join(cols, "_") + "_" + suffix
+	if len(cols) == 0 {
+		n = table + "_" + suffix
+	}
 	if len(n) > 63 {
 		n = n[:54] + fmt.Sprintf("_%08x", fnv32(n))
 	}

@@ -19,6 +19,9 @@ func (d mysqlDialect) DropSoftColumn(t *table, col string) []string {
 // together, so a foreign key that needs the index is never left without
 // one), keeping prefix lengths and the index type.
 func (d mysqlDialect) AliveUnique(t *table, softCol, name string, ix *index, haveHelper bool) []ddlStep {
+	if ix.Expr {
+		return nil // MySQL 8 functional key parts: no expression text to rewrite (see unconvertible)
+	}
 	var steps []ddlStep
 	tbl := "ALTER TABLE " + d.Quote(t.Name)
 	if !haveHelper {

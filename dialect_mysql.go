@@ -117,10 +117,13 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 	// A unique key that includes a generated column computed from
 	// deleted_at (IF(deleted_at IS NULL, 1, NULL)) is alive-only: deleted
 	// rows carry NULL there and NULLs never collide.
-	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, s.COLUMN_NAME, COALESCE(c.GENERATION_EXPRESSION, ''),
+	// A key part without a column (COLUMN_NAME NULL) is one of MySQL 8's
+	// functional key parts; MariaDB has none (an expression is indexed
+	// through a generated column, an ordinary key part here).
+	rows, err = ex.query(ctx, `SELECT s.TABLE_NAME, s.INDEX_NAME, s.NON_UNIQUE = 0, COALESCE(s.COLUMN_NAME, ''), COALESCE(c.GENERATION_EXPRESSION, ''),
   COALESCE(s.SUB_PART, 0), s.INDEX_TYPE
 FROM information_schema.STATISTICS s
-JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND BINARY c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+LEFT JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND BINARY c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
 WHERE s.TABLE_SCHEMA = DATABASE()
 ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 	if err != nil {
@@ -136,6 +139,7 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 			rows.Close()
 			return nil, err
 		}
+		expr := col == ""
 		ix.Primary = ix.Name == "PRIMARY"
 		ix.Constraint = ix.Primary
 		if gen != "" && strings.Contains(strings.ToLower(strings.ReplaceAll(gen, "`", "")), "deleted_at") {
@@ -144,6 +148,10 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 		}
 		if kind != "BTREE" {
 			ix.Kind = kind
+		}
+		if expr {
+			s.addIndexExpr(tbl, ix)
+			continue
 		}
 		s.addIndexColumn(tbl, ix, col)
 		if col != "" {

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -123,14 +124,15 @@ JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-WHERE n.nspname = current_schema() AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum <> 0
+WHERE n.nspname = current_schema() AND k.ord <= i.indnkeyatts
 ORDER BY t.relname, ic.relname, k.ord`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var tbl, pred, col string
+		var tbl, pred string
+		var col sql.NullString // NULL: an expression key part (indkey 0)
 		var ix index
 		var kind string
 		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint, &kind); err != nil {
@@ -141,7 +143,11 @@ ORDER BY t.relname, ic.relname, k.ord`)
 		if kind != "btree" {
 			ix.Kind = kind
 		}
-		s.addIndexColumn(tbl, ix, col)
+		if col.Valid {
+			s.addIndexColumn(tbl, ix, col.String)
+		} else {
+			s.addIndexExpr(tbl, ix)
+		}
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err

@@ -117,7 +117,7 @@ ORDER BY m.name, f.id, f.seq`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	rows, err = ex.query(ctx, `SELECT m.name, il.name, il."unique", il.origin, il.partial, COALESCE(s.sql, ''), COALESCE(ii.name, '')
+	rows, err = ex.query(ctx, `SELECT m.name, il.name, il."unique", il.origin, il.partial, COALESCE(s.sql, ''), COALESCE(ii.name, ''), ii.cid = -2
 FROM sqlite_master m
 JOIN pragma_index_list(m.name) il
 JOIN pragma_index_info(il.name) ii
@@ -131,14 +131,19 @@ ORDER BY m.name, il.name, ii.seqno`)
 		var tbl, col string
 		var ix index
 		var origin string
-		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &origin, &ix.Partial, &ix.Def, &col); err != nil {
+		var expr bool // an expression key part (cid -2)
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &origin, &ix.Partial, &ix.Def, &col, &expr); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		ix.Primary = origin == "pk"
 		ix.Constraint = origin != "c"
 		ix.AliveOnly = ix.Partial && aliveOnlyPredicate(ix.Def)
-		s.addIndexColumn(tbl, ix, col)
+		if expr {
+			s.addIndexExpr(tbl, ix)
+		} else {
+			s.addIndexColumn(tbl, ix, col)
+		}
 	}
 	return s, closeRows(rows)
 }

@@ -98,6 +98,10 @@ func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorRep
 			rep.Others = append(rep.Others, n)
 		}
 	}
+	dd, ok := db.dialect.(ddlDialect)
+	if !ok {
+		return nil, fmt.Errorf("softdelete: dialect %s cannot write DDL", db.Dialect())
+	}
 	var out []Finding
 	add := func(t string, sev Severity, problem, fix string) {
 		out = append(out, Finding{Table: t, Severity: sev, Problem: problem, Fix: fix})
@@ -128,8 +132,19 @@ func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorRep
 		}
 		for _, u := range t.uniques() {
 			if !u.AliveOnly && !u.Declared {
-				add(name, Danger, fmt.Sprintf("unique key %s(%s) also counts deleted rows: a deleted row's value cannot be reused", u.Name, strings.Join(u.Columns, ",")),
-					adopt(name))
+				// The fix is what adopt would do with this key (the same
+				// decisions and DDL), so that doctor and adopt agree.
+				fix := adopt(name)
+				_, helper := t.column(mysqlAliveColumn)
+				switch st := dd.AliveUnique(t, t.SoftCol, aliveKeyName(t, u), u, helper); {
+				case t.referencedBy(u) != "":
+					fix = fmt.Sprintf("none by adopt: a foreign key of %s targets it, and a key limited to alive rows cannot be one; make the foreign key reference the primary key, or purge deleted rows to free their values", t.referencedBy(u))
+				case st == nil:
+					fix = unconvertible(db.Dialect(), u)
+				case u.Expr:
+					fix += "; it recreates the index as " + st[len(st)-1].Up[len(st[len(st)-1].Up)-1]
+				}
+				add(name, Danger, fmt.Sprintf("unique key %s%s also counts deleted rows: a deleted row's value cannot be reused", u.Name, u.keyText()), fix)
 			}
 			if u.Declared && !t.aliveIndexed(u.Columns) {
 				add(name, Warning, fmt.Sprintf("unique key (%s) is declared in code but not enforced by the database", strings.Join(u.Columns, ",")),

@@ -1039,7 +1039,7 @@ func (w *walk) conflictCheck(ctx context.Context, c *table, fk *foreignKey, s st
 // row selected by sel (about to become alive) collides with a live row.
 func (db *DB) uniqueConflicts(ctx context.Context, ex *executor, t *table, sel pred) error {
 	for _, u := range t.uniques() {
-		if !u.AliveOnly || len(u.Columns) == 0 || len(t.PK) == 0 {
+		if !u.AliveOnly || u.Expr || len(u.Columns) == 0 || len(t.PK) == 0 {
 			continue
 		}
 		b := newBuilder(db.dialect, 256)

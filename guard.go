@@ -168,7 +168,7 @@ func (m *binding) conflict(ctx context.Context, ex *executor, err error, base un
 	}
 	ce.Table = m.name
 	for _, u := range m.tbl.uniques() {
-		if u.Primary {
+		if u.Primary || u.Expr {
 			continue
 		}
 		b := newBuilder(m.db.dialect, 128)

@@ -263,6 +263,11 @@ type index struct {
 	// Kind is the access method or index type where it is not a plain
 	// b-tree (gist, gin, FULLTEXT, SPATIAL, HASH...).
 	Kind string
+	// Expr: some key part is an expression (lower(email)), not a column.
+	// Columns then holds only the columns before the first expression
+	// (what the index can serve as a leading-column lookup); the key
+	// itself is in Def. Checks that compare key columns skip it.
+	Expr bool
 	// parts are the MySQL key parts as written (quoted column, with its
 	// prefix length), parallel to Columns.
 	parts []string
@@ -356,7 +361,7 @@ func (s *schema) finish(db *DB) {
 		for _, cols := range declared[t.Name] {
 			found := false
 			for _, ix := range t.uniques() {
-				if slices.Equal(ix.Columns, cols) {
+				if !ix.Expr && slices.Equal(ix.Columns, cols) {
 					found = true
 				}
 			}
@@ -437,6 +442,71 @@ func (s *schema) addIndexColumn(tbl string, ix index, col string) {
 		n.Columns = []string{col}
 	}
 	t.Indexes = append(t.Indexes, &n)
+}
+
+// addIndexExpr records an expression key part of the index (tbl, name),
+// creating it on first sight with the flags of ix: the index is Expr from
+// then on and later columns are not leading columns.
+func (s *schema) addIndexExpr(tbl string, ix index) {
+	t := s.tables[tbl]
+	if t == nil {
+		return
+	}
+	for _, u := range t.Indexes {
+		if u.Name == ix.Name {
+			u.Expr = true
+			return
+		}
+	}
+	n := ix
+	n.Columns, n.Expr = nil, true
+	t.Indexes = append(t.Indexes, &n)
+}
+
+// keyText is the key of ix as doctor and adopt show it: (a, b), or the
+// database's own text of a key with expressions, (lower(email)).
+func (ix *index) keyText() string {
+	if ix.Expr {
+		if k := defKey(ix.Def); k != "" {
+			return k
+		}
+		return "(expression)"
+	}
+	return "(" + strings.Join(ix.Columns, ",") + ")"
+}
+
+// defKey returns the parenthesized key of a CREATE INDEX definition: what
+// follows the table name (and USING method), up to its closing
+// parenthesis.
+func defKey(def string) string {
+	i := strings.Index(def, " USING ")
+	if i < 0 {
+		i = strings.Index(strings.ToUpper(def), " ON ")
+	}
+	if i < 0 {
+		return ""
+	}
+	open := strings.IndexByte(def[i:], '(')
+	if open < 0 {
+		return ""
+	}
+	depth := 0
+	for j := i + open; j < len(def); j++ {
+		switch def[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return def[i+open : j+1]
+			}
+		case '\'', '"':
+			q := def[j]
+			for j++; j < len(def) && def[j] != q; j++ {
+			}
+		}
+	}
+	return ""
 }
 
 // addIndexPart records a MySQL key part (column with prefix length) of the
