@@ -77,8 +77,12 @@ func (h *handler) rowPage(q *rq) {
 	}
 	d := &rowPageData{R: r, Label: t.Name + " " + keyLabel(r.Key), TableURL: q.base + tableRel(t.Name, nil)}
 	parents := q.parentLinks(t)
+	hidden := hiddenColumns(t)
 	for j, v := range r.Values {
 		c, _ := t.Column(r.Columns[j])
+		if hidden[c.Name] {
+			continue
+		}
 		f := field{Name: c.Name, Type: c.Type, PK: c.PrimaryKey, Cell: cellFor(v, c, 0), IsDel: c.Name == t.DeletedColumn}
 		for _, pl := range parents {
 			if pl.col == j {

@@ -193,32 +193,61 @@ func (q *rq) markDeleted(rows []*row) {
 			stamps[r.DeletedAt] = append(stamps[r.DeletedAt], r)
 		}
 	}
+	if len(stamps) == 0 {
+		return
+	}
 	// The operation that hid a row is the delete whose stamp is the row's
 	// soft-delete value; it was logged at or shortly after that instant.
-	// At most maxStampLookups distinct stamps are looked up per page.
-	n := 0
-	for st, rs := range stamps {
-		if n == maxStampLookups {
-			break
+	// One query reads the deletes logged from the page's earliest stamp to
+	// shortly after its latest; only when that window holds more deletes
+	// than it reads are a few stamps looked up one by one.
+	var lo, hi time.Time
+	for st := range stamps {
+		if lo.IsZero() || st.Before(lo) {
+			lo = st
 		}
-		n++
-		ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: st, Until: st.Add(stampWindow), Limit: 50})
-		if err != nil {
-			return
+		if st.After(hi) {
+			hi = st
 		}
+	}
+	found := func(ops []softdelete.Operation) {
 		for i := range ops {
-			if ops[i].Stamp != nil && ops[i].Stamp.Equal(st) {
+			if ops[i].Stamp == nil {
+				continue
+			}
+			if rs, ok := stamps[ops[i].Stamp.UTC()]; ok {
 				op := ops[i]
 				for _, r := range rs {
 					r.Op = &op
 				}
-				break
+				delete(stamps, ops[i].Stamp.UTC())
 			}
 		}
+	}
+	ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: lo, Until: hi.Add(stampWindow), Limit: stampWindowOps})
+	if err != nil {
+		return
+	}
+	found(ops)
+	if len(ops) < stampWindowOps {
+		return // the window was read whole: the other stamps have no logged delete
+	}
+	n := 0
+	for st := range stamps {
+		if n == maxStampLookups {
+			break
+		}
+		n++
+		ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: st, Until: st.Add(stampWindow), Limit: 20})
+		if err != nil {
+			return
+		}
+		found(ops)
 	}
 }
 
 const (
-	maxStampLookups = 25
+	stampWindowOps  = 500
+	maxStampLookups = 5
 	stampWindow     = 30 * time.Second
 )

@@ -250,7 +250,11 @@ func (h *handler) tablePage(q *rq) {
 			d.Scopes = append(d.Scopes, scopeLink{Value: s.v, Label: s.label, URL: q.base + tableRel(t.Name, v), TestID: "scope-" + s.v, Active: tq.Scope == s.v})
 		}
 	}
+	hidden := hiddenColumns(t)
 	for _, c := range t.Columns {
+		if hidden[c.Name] {
+			continue
+		}
 		hd := colHead{Name: c.Name, Kind: string(c.Kind), Filter: tq.filter(c.Name), PK: c.PrimaryKey}
 		next := c.Name
 		switch tq.Sort {
@@ -282,6 +286,9 @@ func (h *handler) tablePage(q *rq) {
 		}
 		for j, v := range r.Values {
 			c, _ := t.Column(r.Columns[j])
+			if hidden[c.Name] {
+				continue
+			}
 			ce := cellFor(v, c, 80)
 			if c.PrimaryKey && tr.URL != "" {
 				ce.URL, ce.Class = tr.URL, ce.Class+" pk"
@@ -290,7 +297,7 @@ func (h *handler) tablePage(q *rq) {
 		}
 		for _, pl := range parents {
 			if u := pl.url(q, r); u != "" {
-				tr.Cells[pl.col].URL = u
+				tr.Cells[pl.cell].URL = u
 			}
 		}
 		d.Rows = append(d.Rows, tr)
@@ -314,9 +321,10 @@ func (h *handler) tablePage(q *rq) {
 
 // parentLink links a single-column foreign key's value to the parent row.
 type parentLink struct {
-	col int
-	fk  softdelete.ForeignKeyInfo
-	pk  bool // the parent columns are the parent's primary key
+	col  int // in the row
+	cell int // among the shown cells
+	fk   softdelete.ForeignKeyInfo
+	pk   bool // the parent columns are the parent's primary key
 }
 
 func (q *rq) parentLinks(t *softdelete.TableInfo) []parentLink {
@@ -326,17 +334,21 @@ func (q *rq) parentLinks(t *softdelete.TableInfo) []parentLink {
 		if len(fk.Columns) != 1 || !q.can(fk.Parent, ActionView) {
 			continue
 		}
-		j := -1
+		j, cell, k := -1, -1, 0
+		hidden := hiddenColumns(t)
 		for i, c := range t.Columns {
 			if c.Name == fk.Columns[0] {
-				j = i
+				j, cell = i, k
+			}
+			if !hidden[c.Name] {
+				k++
 			}
 		}
-		if j < 0 {
+		if j < 0 || hidden[fk.Columns[0]] {
 			continue
 		}
 		p := s.Table(fk.Parent)
-		out = append(out, parentLink{col: j, fk: fk, pk: p != nil && len(p.PrimaryKey) == 1 && p.PrimaryKey[0] == fk.ParentColumns[0]})
+		out = append(out, parentLink{col: j, cell: cell, fk: fk, pk: p != nil && len(p.PrimaryKey) == 1 && p.PrimaryKey[0] == fk.ParentColumns[0]})
 	}
 	return out
 }
@@ -381,4 +393,19 @@ func cellFor(v any, c softdelete.ColumnInfo, max int) cell {
 		ce.Text, ce.Full = string(r[:max])+"…", s
 	}
 	return ce
+}
+
+// hiddenColumns are softdelete's own helper columns (the generated column
+// MariaDB's alive-only unique keys hold): not shown, not filterable.
+func hiddenColumns(t *softdelete.TableInfo) map[string]bool {
+	var m map[string]bool
+	for _, c := range t.Columns {
+		if c.Generated && strings.HasPrefix(c.Name, "softdelete_") {
+			if m == nil {
+				m = map[string]bool{}
+			}
+			m[c.Name] = true
+		}
+	}
+	return m
 }
