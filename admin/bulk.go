@@ -47,6 +47,7 @@ type bulkData struct {
 	BackURL     string
 	Hidden      []kv
 	FilterText  string
+	What        string // "alive" or "deleted": the rows an all-matching action touches
 	Preview     []link
 	Done        []bulkResult
 	Failed      []bulkResult
@@ -145,7 +146,6 @@ func (q *rq) bulkData(b *bulkReq) *bulkData {
 		}
 		d.BackURL = q.base + tableRel(b.T.Name, b.TQ.params())
 		var parts []string
-		parts = append(parts, map[string]string{scopeAlive: "alive rows", scopeAll: "alive and deleted rows", scopeOnly: "deleted rows"}[b.TQ.Scope])
 		if b.TQ.Search != "" {
 			parts = append(parts, fmt.Sprintf("containing %q", b.TQ.Search))
 		}
@@ -153,6 +153,10 @@ func (q *rq) bulkData(b *bulkReq) *bulkData {
 			parts = append(parts, fmt.Sprintf("%s = %q", f.Col, f.Val))
 		}
 		d.FilterText = strings.Join(parts, ", ")
+		d.What = "alive"
+		if b.Action != "delete" {
+			d.What = "deleted"
+		}
 	} else {
 		for _, k := range b.Keys {
 			hidden.Add("key", encodeKey(k))

@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/softdelete-go/softdelete"
 )
@@ -11,6 +13,9 @@ import (
 // exactCountUpTo: tables up to this many rows are counted exactly; larger
 // ones show the catalog's estimate, marked as such.
 const exactCountUpTo = 100_000
+
+// countBudget bounds the time the overview spends counting.
+const countBudget = 2 * time.Second
 
 type overviewTable struct {
 	info       *softdelete.TableInfo
@@ -20,6 +25,7 @@ type overviewTable struct {
 	Soft       bool
 	Counts     tableCounts
 	Err        string
+	Slow       bool // not counted within the overview's time budget
 	PartOf     string
 }
 
@@ -49,6 +55,10 @@ func (h *handler) overview(q *rq) {
 	}
 	// Counts run a few at a time: each is one cheap query (an exact count
 	// on small tables, the catalog's estimate on large ones).
+	// A table the database cannot estimate is counted, which can take
+	// long on a large one: the page does not wait past countBudget for it.
+	ctx, cancel := context.WithTimeout(q.ctx, countBudget)
+	defer cancel()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
 	for i := range d.Tables {
@@ -56,7 +66,15 @@ func (h *handler) overview(q *rq) {
 		sem <- struct{}{}
 		go func(ot *overviewTable) {
 			defer func() { <-sem; wg.Done() }()
-			c, err := h.tableCounts(q.ctx, ot.info)
+			if ctx.Err() != nil {
+				ot.Slow = true
+				return
+			}
+			c, err := h.tableCounts(ctx, ot.info)
+			if err != nil && ctx.Err() != nil && q.ctx.Err() == nil {
+				ot.Slow = true
+				return
+			}
 			if err != nil {
 				ot.Err = q.explain(err).Message
 				return

@@ -101,6 +101,7 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"fmtTime":      fmtTime,
+	"fmtWhen":      fmtWhen,
 	"sortedCounts": sortedCounts,
 	"sumCounts": func(m map[string]int64) int64 {
 		var s int64
@@ -441,11 +442,15 @@ func sortedCounts(m map[string]int64) []tableCount {
 	return out
 }
 
+// fmtTime shows a time value whole (microseconds when it has them), in UTC.
 func fmtTime(t any) string {
 	switch v := t.(type) {
 	case time.Time:
 		if v.IsZero() {
 			return ""
+		}
+		if v.Nanosecond() == 0 {
+			return v.UTC().Format("2006-01-02 15:04:05 UTC")
 		}
 		return v.UTC().Format("2006-01-02 15:04:05.000000 UTC")
 	case *time.Time:
@@ -455,4 +460,12 @@ func fmtTime(t any) string {
 		return fmtTime(*v)
 	}
 	return fmt.Sprint(t)
+}
+
+// fmtWhen is a time in a list, to the second.
+func fmtWhen(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
 }
