@@ -100,7 +100,7 @@ func TestRestoreConflictMessage(t *testing.T) {
 			r.lacks(`id="confirm-restore"`)
 		}
 		r := e.post("/t/customers/r/2/restore", url.Values{}).status(409)
-		r.has(`data-kind="conflict"`, "customers(email)", `href="../../../../t/customers/r/3"`)
+		r.has(`data-kind="conflict"`, "customers(email)", `href="../../../../t/customers/r/3"`, "Nothing was changed.")
 		if e.alive("customers", 2) {
 			t.Fatal("a conflicting restore restored")
 		}

@@ -86,7 +86,7 @@
 //	table     #table-name, #deleted-filter[data-scope] with #scope-alive, #scope-all, #scope-only
 //	          (the active one has class "active" and aria-current), #search-form, #search,
 //	          #search-submit, #clear-filters, #filters (input[data-testid=filter-{column}]),
-//	          table#rows with th a[data-testid=sort-{column}], tr[data-testid=row][data-key][data-deleted]
+//	          table#rows with th a[data-testid=sort-{column}], tr[data-testid=row][data-key][data-deleted] (data-key: the key as in the row's URL)
 //	          (deleted rows: class "deleted", a[data-testid=hidden-by-op]), #no-rows,
 //	          #bulk-form: #select-all, input.row-select[name=key], #bulk-delete, #bulk-restore, #bulk-purge;
 //	          #bulk-all-form: #bulk-all-delete, #bulk-all-restore, #bulk-all-purge; #next-page, #first-page

@@ -9,8 +9,8 @@ import (
 )
 
 // Row keys in URLs: the primary key's values joined by ",", each value with
-// "%" and "," escaped ("%25", "%2C"), and the whole then escaped as one path
-// segment. "/t/orders/r/5", "/t/order_items/r/5,2", a text key "a,b" is
+// "%" and "," escaped ("%25", "%2C") (and a key of only dots as "%2E"s),
+// and the whole then escaped as one path segment. "/t/orders/r/5", "/t/order_items/r/5,2", a text key "a,b" is
 // "/t/x/r/a%252Cb".
 
 // valueText is a key value as text, the form a key takes in a URL.
@@ -40,7 +40,12 @@ func encodeKey(key []any) string {
 	for i, v := range key {
 		parts[i] = keyEscaper.Replace(valueText(v))
 	}
-	return strings.Join(parts, ",")
+	s := strings.Join(parts, ",")
+	if strings.Trim(s, ".") == "" && s != "" {
+		// "." and ".." are path segments browsers and routers resolve.
+		s = strings.ReplaceAll(s, ".", "%2E")
+	}
+	return s
 }
 
 // decodeKey splits a key segment (already path-unescaped by the router)

@@ -131,7 +131,7 @@ type auditFilter struct {
 	Table, Actor, Kind, Since, Until string
 }
 
-func (q *rq) opRow(op softdelete.Operation, back string) opRow {
+func (q *rq) opRow(op softdelete.Operation) opRow {
 	o := opRow{Op: op, URL: q.base + "trash/" + strconv.FormatInt(op.ID, 10), Counts: sortedCounts(op.Counts), Summary: opSummary(&op)}
 	if op.Key != "" && !strings.HasPrefix(op.Key, "(") && q.can(op.Table, ActionView) {
 		o.RowURL = q.base + rowRel(op.Table, []any{op.Key}, "")
@@ -177,7 +177,7 @@ func (h *handler) trash(q *rq) {
 	d := &opsData{Back: "trash", Filter: auditFilter{Table: f.Table}}
 	for _, op := range ops {
 		if q.can(op.Table, ActionViewDeleted) {
-			d.Ops = append(d.Ops, q.opRow(op, "trash"))
+			d.Ops = append(d.Ops, q.opRow(op))
 		}
 	}
 	if len(ops) == pageSize {
@@ -227,7 +227,7 @@ func (h *handler) trashOp(q *rq) {
 		q.fail(forbidden(op.Table, ActionView))
 		return
 	}
-	d := &opPageData{Op: q.opRow(*op, "trash/"+strconv.FormatInt(id, 10))}
+	d := &opPageData{Op: q.opRow(*op)}
 	if op.TargetOp != 0 {
 		d.Target = q.base + "trash/" + strconv.FormatInt(op.TargetOp, 10)
 	}
@@ -347,7 +347,7 @@ func (h *handler) audit(q *rq) {
 	d.Tables = q.viewableTables()
 	for _, op := range ops {
 		if q.can(op.Table, ActionView) {
-			d.Ops = append(d.Ops, q.opRow(op, "audit"))
+			d.Ops = append(d.Ops, q.opRow(op))
 		}
 	}
 	if len(ops) == pageSize {
@@ -414,7 +414,7 @@ func (h *handler) undo(q *rq) {
 			pe.Message += " Undo the operation that deleted the parent first, or restore the parent."
 		}
 		pe.Links = append(pe.Links, link{Text: "Operation " + strconv.FormatInt(id, 10), URL: q.base + "trash/" + strconv.FormatInt(id, 10), TestID: "op-link"})
-		q.render(pe.Status, "error", q.view("error", "Undo failed", nil).withError(pe))
+		q.render(pe.Status, "error", q.view("error", "Undo failed", nil).withError(nothingChanged(pe)))
 		return
 	}
 	h.log.Info("admin: undo", "user", q.u.Name, "op", id, "undo_op", res.ID)

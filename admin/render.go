@@ -103,18 +103,11 @@ var funcs = template.FuncMap{
 	"fmtTime":      fmtTime,
 	"fmtWhen":      fmtWhen,
 	"sortedCounts": sortedCounts,
-	"sumCounts": func(m map[string]int64) int64 {
-		var s int64
-		for _, v := range m {
-			s += v
-		}
-		return s
-	},
-	"add":      func(a, b int) int { return a + b },
-	"num":      fmtNum,
-	"int64":    func(n int) int64 { return int64(n) },
-	"int":      func(n int64) int { return int(n) },
-	"keyLabel": keyLabel,
+	"add":          func(a, b int) int { return a + b },
+	"num":          fmtNum,
+	"int64":        func(n int) int64 { return int64(n) },
+	"int":          func(n int64) int { return int(n) },
+	"keyLabel":     keyLabel,
 }
 
 // fmtNum writes a count with thousands separators.
@@ -295,6 +288,17 @@ func forbidden(table string, a Action) *pageError {
 		Message: fmt.Sprintf("You are not allowed to %s %s.", what, table)}
 }
 
+// nothingChanged says so under the refusal of an attempted action (a
+// POST): every refusal the library reports leaves the data as it was.
+func nothingChanged(pe *pageError) *pageError {
+	if pe.Status == http.StatusInternalServerError || pe.Kind == "canceled" {
+		return pe
+	}
+	cp := *pe
+	cp.Message += " Nothing was changed."
+	return &cp
+}
+
 // fail renders err as an error page.
 func (q *rq) fail(err error) {
 	pe := q.explain(err)
@@ -332,7 +336,7 @@ func (q *rq) explain(err error) *pageError {
 			Message: fmt.Sprintf("%s.%s points at a deleted row of %s: restore that row first, or restore with parents.",
 				pde.Table, strings.Join(pde.Columns, ", "), pde.ParentTable)}
 	case errors.As(err, &re):
-		return q.restrictedError(re, nil, true)
+		return q.restrictedError(re, nil)
 	case errors.As(err, &se):
 		return &pageError{Status: http.StatusConflict, Kind: "stamp-precision", Title: "The soft-delete column is not precise enough",
 			Message: fmt.Sprintf("%s.%s (%s) cannot tell one operation's rows from another's; `softdelete adopt` changes it to %s.", se.Table, se.Column, se.Type, se.Want)}
@@ -341,13 +345,13 @@ func (q *rq) explain(err error) *pageError {
 	case errors.Is(err, softdelete.ErrNotFound):
 		return &pageError{Status: http.StatusNotFound, Kind: "not-found", Title: "Not found", Message: libMessage(err)}
 	case errors.Is(err, softdelete.ErrDeleted):
-		return &pageError{Status: http.StatusConflict, Kind: "deleted", Title: "The row is deleted", Message: "The row is deleted (perhaps by someone else meanwhile): nothing was changed."}
+		return &pageError{Status: http.StatusConflict, Kind: "deleted", Title: "The row is deleted", Message: "The row is deleted (perhaps by someone else meanwhile)."}
 	case errors.Is(err, softdelete.ErrNotDeleted):
-		return &pageError{Status: http.StatusConflict, Kind: "not-deleted", Title: "The row is not deleted", Message: "The row is alive (perhaps restored by someone else meanwhile): nothing was changed."}
+		return &pageError{Status: http.StatusConflict, Kind: "not-deleted", Title: "The row is not deleted", Message: "The row is alive (perhaps restored by someone else meanwhile)."}
 	case errors.Is(err, softdelete.ErrVetoed):
 		return &pageError{Status: http.StatusConflict, Kind: "vetoed", Title: "Refused by the application", Message: libMessage(err)}
 	case errors.Is(err, softdelete.ErrBusy):
-		return &pageError{Status: http.StatusServiceUnavailable, Kind: "busy", Title: "The database is busy", Message: "The database refused the change for a reason that passes (lock or deadlock): nothing was changed. Try again."}
+		return &pageError{Status: http.StatusServiceUnavailable, Kind: "busy", Title: "The database is busy", Message: "The database refused the change for a reason that passes (lock or deadlock). Try again."}
 	case errors.Is(err, softdelete.ErrConnLost):
 		return &pageError{Status: http.StatusServiceUnavailable, Kind: "conn-lost", Title: "Connection to the database lost", Message: libMessage(err)}
 	case errors.Is(err, softdelete.ErrInvalid):
@@ -373,10 +377,10 @@ func libMessage(err error) string {
 func (q *rq) conflictError(ce *softdelete.ConflictError) *pageError {
 	pe := &pageError{Status: http.StatusConflict, Kind: "conflict", Title: "A unique value is taken"}
 	if ce.Table == "" {
-		pe.Message = "A unique key is already taken by a live row: nothing was changed."
+		pe.Message = "A unique key is already taken by a live row."
 		return pe
 	}
-	pe.Message = fmt.Sprintf("The unique key %s(%s) is already held by a live row, so this row cannot come back: nothing was changed. Change or delete the live row first.",
+	pe.Message = fmt.Sprintf("The unique key %s(%s) is already held by a live row, so this row cannot come back. Change or delete the live row first.",
 		ce.Table, strings.Join(ce.Columns, ", "))
 	if len(ce.LiveKey) > 0 {
 		pe.Links = append(pe.Links, link{Text: "The live row holding it: " + ce.Table + " " + keyLabel(ce.LiveKey),
@@ -387,14 +391,10 @@ func (q *rq) conflictError(ce *softdelete.ConflictError) *pageError {
 
 // restrictedError lists the blockers of a delete, each linked to the child
 // table filtered on the rows that reference the deleted row when the
-// schema tells how (links may be nil). tried: the delete was attempted (and
-// refused), else the page only says it would be.
-func (q *rq) restrictedError(re *softdelete.RestrictedError, links map[string]string, tried bool) *pageError {
+// schema tells how (links may be nil).
+func (q *rq) restrictedError(re *softdelete.RestrictedError, links map[string]string) *pageError {
 	pe := &pageError{Status: http.StatusConflict, Kind: "restricted", Title: "The delete is blocked",
 		Message: "Live rows refer to what this delete would hide, through foreign keys that RESTRICT it. Delete or detach them first."}
-	if tried {
-		pe.Message = "Live rows refer to what this delete would hide, through foreign keys that RESTRICT it: nothing was changed. Delete or detach them first."
-	}
 	pe.Items = q.blockerLinks(re.Blockers, links)
 	return pe
 }

@@ -299,7 +299,7 @@ func (h *handler) deleteConfirm(q *rq) {
 	if !d.Allowed {
 		// The page answers its question (what would the delete do?), so it
 		// is a 200 that shows the refusal the delete would meet.
-		v.withError(q.restrictedError(&softdelete.RestrictedError{Table: t.Name, Blockers: plan.Blockers}, q.blockerURLs(t, r, false), false))
+		v.withError(q.restrictedError(&softdelete.RestrictedError{Table: t.Name, Blockers: plan.Blockers}, q.blockerURLs(t, r, false)))
 	}
 	q.render(http.StatusOK, "action", v)
 }
@@ -329,13 +329,13 @@ func (h *handler) deleteDo(q *rq) {
 		pe := q.explain(err)
 		var re *softdelete.RestrictedError
 		if errors.As(err, &re) {
-			pe = q.restrictedError(re, q.blockerURLs(t, r, false), true)
+			pe = q.restrictedError(re, q.blockerURLs(t, r, false))
 		}
 		// Show the plan as it is now, next to the refusal.
 		if plan, perr := h.db.PlanDelete(q.ctx, t.Name, r.Key...); perr == nil {
 			q.fillPlan(d, t, r, plan)
 		}
-		q.render(pe.Status, "action", q.view("delete", "Delete "+d.Label, d).withError(pe))
+		q.render(pe.Status, "action", q.view("delete", "Delete "+d.Label, d).withError(nothingChanged(pe)))
 		return
 	}
 	h.log.Info("admin: delete", "user", q.u.Name, "table", t.Name, "key", keyLabel(r.Key), "op", op.ID)
@@ -435,7 +435,7 @@ func (h *handler) restoreDo(q *rq) {
 		if errors.As(err, &pde) && !withParents {
 			q.offerParents(d, t, r, pe)
 		}
-		q.render(pe.Status, "action", q.view("restore", "Restore "+d.Label, d).withError(pe))
+		q.render(pe.Status, "action", q.view("restore", "Restore "+d.Label, d).withError(nothingChanged(pe)))
 		return
 	}
 	h.log.Info("admin: restore", "user", q.u.Name, "table", t.Name, "key", keyLabel(r.Key), "with_parents", withParents, "op", op.ID)
@@ -476,10 +476,10 @@ func (h *handler) purgeDo(q *rq) {
 		pe := q.explain(err)
 		var re *softdelete.RestrictedError
 		if errors.As(err, &re) {
-			pe = q.restrictedError(re, q.blockerURLs(t, r, true), true)
-			pe.Message = "Rows (alive or deleted) refer to this row through foreign keys that RESTRICT its removal: nothing was changed."
+			pe = q.restrictedError(re, q.blockerURLs(t, r, true))
+			pe.Message = "Rows (alive or deleted) refer to this row through foreign keys that RESTRICT its removal. Delete them for good or detach them first."
 		}
-		q.render(pe.Status, "action", q.view("purge", "Delete "+d.Label+" permanently", d).withError(pe))
+		q.render(pe.Status, "action", q.view("purge", "Delete "+d.Label+" permanently", d).withError(nothingChanged(pe)))
 		return
 	}
 	h.log.Info("admin: delete permanently", "user", q.u.Name, "table", t.Name, "key", keyLabel(r.Key), "op", op.ID)

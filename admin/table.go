@@ -182,7 +182,8 @@ type cell struct {
 }
 
 type tableRow struct {
-	Key       string // encoded, the bulk checkbox's value
+	Key       string // encoded (as in the row's URL), the bulk checkbox's value
+	Label     string
 	URL       string
 	Deleted   bool
 	DeletedAt string
@@ -275,7 +276,7 @@ func (h *handler) tablePage(q *rq) {
 	for _, r := range rows {
 		tr := tableRow{Deleted: r.Deleted}
 		if r.Key != nil {
-			tr.Key = encodeKey(r.Key)
+			tr.Key, tr.Label = encodeKey(r.Key), keyLabel(r.Key)
 			tr.URL = q.base + rowRel(t.Name, r.Key, "")
 		}
 		if r.Deleted {
