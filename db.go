@@ -47,6 +47,7 @@ type DB struct {
 	retries    int          // attempts of a transaction refused with ErrBusy (0: default)
 	lastStamp  atomic.Int64 // last operation stamp handed out, µs since epoch
 	savepoints atomic.Int64 // names savepoints in callers' transactions
+	cluster    atomic.Int32 // cluster mode (cluster.go): clusterUnknown, clusterNo, clusterYes
 }
 
 // Option configures a DB.
@@ -461,6 +462,7 @@ func (db *DB) refresh(ctx context.Context, ex *executor) error {
 		return fmt.Errorf("softdelete: reading schema: %w", err)
 	}
 	s.finish(db)
+	db.detectCluster(ctx, ex)
 	db.schemaMu.Lock()
 	db.schema = s
 	db.schemaMu.Unlock()

@@ -818,7 +818,13 @@ func (w *walk) lockParents(ctx context.Context, c *table, fk *foreignKey, p *tab
 	referencedRows(b, "lp", fk, c.Name, p, sel)
 	b.WriteString(w.db.dialect.RowLock(false, "lp"))
 	b.WriteString(") z")
-	err = w.ex.queryRow(ctx, b.String(), b.args, &other, &same)
+	if err = w.ex.queryRow(ctx, b.String(), b.args, &other, &same); err != nil {
+		return 0, 0, err
+	}
+	if w.db.clusterOn(ctx, w.ex) {
+		// The share lock above is node-local on a cluster (cluster.go).
+		err = w.lockReferenced(ctx, c, fk, p, sel)
+	}
 	return other, same, err
 }
 
@@ -1360,6 +1366,11 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			}
 			if err := w.run(ctx, rs); err != nil {
 				return err
+			}
+			if db.clusterOn(ctx, ex) {
+				if err := w.lockHidden(ctx); err != nil {
+					return err
+				}
 			}
 			stamp := w.stamp
 			op.Stamp = &stamp

@@ -48,7 +48,30 @@ func galeraURLs(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// DDL reaches the other nodes a moment later: wait for it.
+		db, err := Open(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			var got string
+			err := db.SQL().QueryRow("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&got)
+			if err == nil {
+				break
+			}
+			if i > 300 {
+				t.Fatalf("database %s did not reach %s: %v", name, RedactURL(n), err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		db.Close()
 		u.Path = "/" + name
+		// Causal reads: the app instances hand ids to each other (the
+		// stress workload's shared id set), as apps behind one load
+		// balancer do.
+		q := u.Query()
+		q.Set("wsrep_sync_wait", "1")
+		u.RawQuery = q.Encode()
 		out = append(out, u.String())
 	}
 	return out
@@ -84,6 +107,21 @@ func galeraSettle(t testing.TB, dbs []*DB) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// galeraCertFailures returns, per node, wsrep_local_cert_failures +
+// wsrep_local_bf_aborts (cumulative since the node started).
+func galeraCertFailures(t testing.TB, dbs []*DB) []int64 {
+	t.Helper()
+	var out []int64
+	for _, db := range dbs {
+		var n int64
+		if err := db.SQL().QueryRow("SELECT SUM(VARIABLE_VALUE) FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('WSREP_LOCAL_CERT_FAILURES', 'WSREP_LOCAL_BF_ABORTS')").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // galeraChecksums compares the content of every table on every node (every
@@ -137,13 +175,21 @@ func TestGaleraMultiPrimary(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		dbs = append(dbs, db)
 	}
-	handles := advStressOn(t, "mysql", urls, settle)
+	certBefore := galeraCertFailures(t, dbs)
+	handles := advStressOn(t, "galera", urls, settle)
 	if t.Failed() {
 		return
 	}
 	ctx := context.Background()
 	a := newTally("galera")
 	settle()
+	for i, n := range galeraCertFailures(t, dbs) {
+		// Conflicts refused at COMMIT (certification) or aborted by a
+		// replicated write set (brute force), on each node, during the run:
+		// the library retried them (or returned ErrBusy, counted as *.busy
+		// in the stress figures above).
+		a.count(fmt.Sprintf("node%d-cert-failures+bf-aborts", i+1), int(n-certBefore[i]))
+	}
 	galeraChecksums(t, dbs, a)
 
 	// Hide a share of the data again through every node, then purge it from

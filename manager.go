@@ -476,11 +476,11 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 	inserted := true
 	for attempt := 1; ; attempt++ {
 		inserted = true
-		err = m.stmt(ctx, m.ex, func() error {
+		err = m.guardedStmt(ctx, m.ex, base, guard, func(ex *executor) error {
 			if returning {
 				// The key is scanned straight into the field, whatever its
 				// type (integer, uuid, text default).
-				err := m.ex.queryRow(ctx, b.String(), b.args, m.pk.scanDest(base))
+				err := ex.queryRow(ctx, b.String(), b.args, m.pk.scanDest(base))
 				if err == ErrNotFound {
 					inserted = false
 					return nil
@@ -488,7 +488,7 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 				return err
 			}
 			var err error
-			res, err = m.ex.exec(ctx, b.String(), b.args...)
+			res, err = ex.exec(ctx, b.String(), b.args...)
 			if err == nil {
 				var n int64
 				if n, err = res.RowsAffected(); err != nil {
@@ -608,9 +608,9 @@ func (m *Manager[T]) Save(ctx context.Context, v *T) error {
 	guard := m.parentGuard(b, base, " AND ")
 	var affected int64
 	for attempt := 1; ; attempt++ {
-		err = m.stmt(ctx, m.ex, func() error {
+		err = m.guardedStmt(ctx, m.ex, base, guard, func(ex *executor) error {
 			var err error
-			affected, err = m.ex.execN(ctx, b.String(), b.args...)
+			affected, err = ex.execN(ctx, b.String(), b.args...)
 			return err
 		})
 		if err != nil {

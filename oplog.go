@@ -354,7 +354,11 @@ func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
 		return nil, db.translate(err)
 	}
 	var out []string
-	for _, t := range []string{"softdelete_operations", "softdelete_nulled", "softdelete_purge_lease"} {
+	own := []string{"softdelete_operations", "softdelete_nulled", "softdelete_purge_lease"}
+	if _, ok := db.dialect.(clusterDialect); ok {
+		own = append(own, "softdelete_locks")
+	}
+	for _, t := range own {
 		if cols[t] == nil {
 			out = append(out, db.dialect.OpsTableDDL()...) // all IF NOT EXISTS
 			break

@@ -1,0 +1,87 @@
+package softdelete
+
+import (
+	"context"
+	"testing"
+)
+
+// Cluster mode (cluster.go) writes a lock row for each parent a Create,
+// Save or restore needs alive and for each referenced row a delete hides,
+// so that two such operations on two Galera nodes write the same row and
+// certification refuses one. On a single server it is off unless asked
+// for (WithClusterLocks), and writes nothing. TestGaleraMultiPrimary is the
+// test on a cluster; this one checks the lock rows themselves.
+func TestClusterLockRows(t *testing.T) {
+	ctx := context.Background()
+	for _, on := range []bool{false, true} {
+		t.Run(map[bool]string{false: "standalone", true: "WithClusterLocks"}[on], func(t *testing.T) {
+			u := testURL(t, "mysql")
+			var opts []Option
+			if on {
+				opts = append(opts, WithClusterLocks(true))
+			}
+			db, err := Open(u, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			advSchema(t, db)
+			advSeed(t, db, advSeedSize{customers: 3, ordersPer: 2, itemsPer: 2, products: 2, coupons: 2, nodes: 4})
+			h := newAdvHandle(t, db)
+			// Create an order of customer 2 (Create checks its parents).
+			o := &advOrder{CustomerID: 2, Note: "new"}
+			if err := h.orders.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			locks := func() map[string]int64 {
+				out := map[string]int64{}
+				rows, err := db.SQL().Query("SELECT name, SUM(n) FROM softdelete_locks GROUP BY name")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var name string
+					var n int64
+					if err := rows.Scan(&name, &n); err != nil {
+						t.Fatal(err)
+					}
+					out[name] = n
+				}
+				return out
+			}
+			afterCreate := locks()
+			// Delete customer 1 (cascades to its orders and their items),
+			// then undo it.
+			op, err := db.Delete(ctx, "customers", int64(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			afterDelete := locks()
+			if _, err := db.Undo(ctx, op.ID); err != nil {
+				t.Fatal(err)
+			}
+			afterUndo := locks()
+			if !on {
+				if len(afterUndo) != 0 {
+					t.Fatalf("a single server wrote lock rows: %v", afterUndo)
+				}
+				return
+			}
+			if afterCreate["customers(id)"] == 0 {
+				t.Errorf("Create wrote no lock row for its customer: %v", afterCreate)
+			}
+			if afterDelete["customers(id)"] <= afterCreate["customers(id)"] || afterDelete["orders(id)"] == 0 {
+				t.Errorf("a cascade delete wrote no lock rows for the customer and orders it hid: %v -> %v", afterCreate, afterDelete)
+			}
+			if afterUndo["coupons(id)"] <= afterDelete["coupons(id)"] || afterUndo["products(id)"] <= afterDelete["products(id)"] {
+				t.Errorf("the undo wrote no lock rows for the parents it checked: %v -> %v", afterDelete, afterUndo)
+			}
+			// The operations did what they do without cluster mode.
+			if n := count(t, db, "SELECT COUNT(*) FROM customers WHERE deleted_at IS NOT NULL"); n != 0 {
+				t.Errorf("%d customers hidden after the undo", n)
+			}
+			advCheckState(t, db, newTally("mysql"), "cluster mode")
+		})
+	}
+}
