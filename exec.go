@@ -148,7 +148,18 @@ func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err 
 			}
 			return err
 		}
-		if _, err := ex.exec(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		// Like COMMIT in our own transactions: the deadline is checked just
+		// before RELEASE, which is then not interrupted. A RELEASE cut by the
+		// deadline after it ran (modernc's SQLite does that) left the
+		// changes in the caller's transaction with no savepoint to roll
+		// back to: an error that changed something.
+		if err := ctx.Err(); err != nil {
+			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
+			}
+			return err
+		}
+		if _, err := ex.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name); err != nil {
 			// The operation's changes are still in the caller's
 			// transaction: take them back, so that an error means nothing
 			// changed even if the caller commits.

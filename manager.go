@@ -550,7 +550,15 @@ func (m *binding) stmt(ctx context.Context, ex *executor, fn func() error) error
 		}
 		return err
 	}
-	_, err := ex.exec(ctx, "RELEASE SAVEPOINT "+name)
+	// As in inTx: the deadline is checked before RELEASE, which is then
+	// not interrupted (an interrupted RELEASE may have run).
+	if err := ctx.Err(); err != nil {
+		if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
+		}
+		return err
+	}
+	_, err := ex.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
 	return err
 }
 
