@@ -369,13 +369,17 @@ func (db *DB) opsReadable(ctx context.Context, ex *executor) (bool, error) {
 	if err := closeRows(rows); err != nil || !found {
 		return false, db.translate(err)
 	}
-	pending, err := db.opsPending(ctx, ex)
+	pending, err := db.opsPendingFor(ctx, ex, false)
 	if err != nil {
 		return false, err
 	}
 	if len(pending) > 0 {
 		return false, &SchemaError{Table: "softdelete_operations", Msg: "softdelete's own tables are out of date: run softdelete migrate (db.Migrate) first"}
 	}
-	db.opsOK.Store(true)
+	// Readers do without an index that writers need: the tables count as
+	// current for writers (Migrate is skipped) only once it is there too.
+	if all, err := db.opsPendingFor(ctx, ex, true); err == nil && len(all) == 0 {
+		db.opsOK.Store(true)
+	}
 	return true, nil
 }

@@ -73,6 +73,11 @@ type dialect interface {
 
 	// CastText renders expr converted to text.
 	CastText(expr string) string
+	// KeyText renders a key column converted to the text CastText gives,
+	// for comparing with text stored in softdelete's own tables so that
+	// their index on that text is used (MariaDB: a coercible string, so
+	// the stored column's collation decides).
+	KeyText(expr string) string
 	// CastWrap returns what to write before and after an expression to
 	// convert it to a column type where the database will not convert
 	// implicitly (PostgreSQL); elsewhere nothing.
@@ -103,6 +108,9 @@ type dialect interface {
 	// OwnColumnsSQL lists (table, column, type) of softdelete's own tables
 	// in the current schema.
 	OwnColumnsSQL() string
+	// OwnIndexesSQL lists (table, index) of softdelete's own tables in the
+	// current schema.
+	OwnIndexesSQL() string
 	// OpsUpgrades brings own tables made by older versions up to date.
 	OpsUpgrades() []opsUpgrade
 	// ColumnType of a timestamp column with microseconds.

@@ -215,7 +215,8 @@ func (mysqlDialect) OpsTableDDL() []string {
   fk_name VARCHAR(255) NOT NULL,
   row_key TEXT NOT NULL,
   old_values TEXT NOT NULL,
-  KEY softdelete_nulled_op (stamp)
+  KEY softdelete_nulled_op (stamp),
+  KEY softdelete_nulled_row (child_table(191), row_key(191))
 ) DEFAULT CHARSET=utf8mb4`,
 		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
   name VARCHAR(255) NOT NULL PRIMARY KEY
@@ -230,6 +231,7 @@ func (mysqlDialect) OpsTableDDL() []string {
 }
 
 func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + " AS CHAR)" }
+func (mysqlDialect) KeyText(expr string) string       { return "CONCAT(" + expr + ")" }
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }
 
 func (mysqlDialect) WritableCTE() bool { return false }
@@ -239,14 +241,21 @@ func (mysqlDialect) OwnColumnsSQL() string {
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
 }
 
+func (mysqlDialect) OwnIndexesSQL() string {
+	return `SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`
+}
+
 // OpsUpgrades: keys of any length (VARCHAR(1024) before); a primary key on
-// softdelete_nulled (Galera replicates and certifies rows by primary key).
+// softdelete_nulled (Galera replicates and certifies rows by primary key);
+// the SET NULL bookkeeping found by row (added later).
 func (mysqlDialect) OpsUpgrades() []opsUpgrade {
 	return []opsUpgrade{
 		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN rules TEXT NULL"},
 		{Table: "softdelete_operations", Column: "root_key", Type: "text", DDL: "ALTER TABLE softdelete_operations MODIFY root_key TEXT NOT NULL"},
 		{Table: "softdelete_nulled", Column: "row_key", Type: "text", DDL: "ALTER TABLE softdelete_nulled MODIFY row_key TEXT NOT NULL"},
 		{Table: "softdelete_nulled", Column: "id", DDL: "ALTER TABLE softdelete_nulled ADD COLUMN id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST"},
+		{Table: "softdelete_nulled", Index: "softdelete_nulled_row", DDL: "ALTER TABLE softdelete_nulled ADD KEY softdelete_nulled_row (child_table(191), row_key(191))"},
 	}
 }
 

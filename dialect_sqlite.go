@@ -194,6 +194,7 @@ func (sqliteDialect) OpsTableDDL() []string {
   old_values TEXT NOT NULL
 )`,
 		`CREATE INDEX IF NOT EXISTS softdelete_nulled_op ON softdelete_nulled (stamp)`,
+		nulledRowIndex,
 		`CREATE TABLE IF NOT EXISTS softdelete_purge_lease (
   name TEXT PRIMARY KEY
 )`,
@@ -201,6 +202,7 @@ func (sqliteDialect) OpsTableDDL() []string {
 }
 
 func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr + " AS TEXT)" }
+func (sqliteDialect) KeyText(expr string) string       { return "CAST(" + expr + " AS TEXT)" }
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
 
 func (sqliteDialect) WritableCTE() bool { return false }
@@ -210,10 +212,16 @@ func (sqliteDialect) OwnColumnsSQL() string {
 WHERE m.type = 'table' AND m.name LIKE 'softdelete%'`
 }
 
-// OpsUpgrades: the relation rules a delete followed (added later).
+func (sqliteDialect) OwnIndexesSQL() string {
+	return `SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'softdelete%'`
+}
+
+// OpsUpgrades: the relation rules a delete followed, the SET NULL
+// bookkeeping found by row (added later).
 func (sqliteDialect) OpsUpgrades() []opsUpgrade {
 	return []opsUpgrade{
 		{Table: "softdelete_operations", Column: "rules", DDL: "ALTER TABLE softdelete_operations ADD COLUMN rules TEXT"},
+		{Table: "softdelete_nulled", Index: "softdelete_nulled_row", DDL: nulledRowIndex},
 	}
 }
 

@@ -1275,16 +1275,21 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 // fromText writes field of the SET NULL bookkeeping row sn (text) converted
 // to the type of column col of t, so that comparing it with the column
 // reads the column's index. The conversion is guarded by the row's child
-// table and key, so that a row of another table, whose text may not
-// convert, is never converted whatever order the database evaluates in.
+// table and key (fk nil: the table alone), so that a row of another
+// table, whose text may not convert, is never converted whatever order the
+// database evaluates in.
 func (w *walk) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table, fk *foreignKey) {
+	w.db.fromText(b, t, col, sn, field, c, fk)
+}
+
+func (db *DB) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table, fk *foreignKey) {
 	typ := ""
 	if cc, ok := t.column(col); ok {
 		typ = cc.Type
 	}
 	lt := strings.ToLower(typ)
 	to := ""
-	switch w.db.Dialect() {
+	switch db.Dialect() {
 	case "postgres":
 		to = typ
 	case "mysql":
@@ -1305,8 +1310,10 @@ func (w *walk) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table
 	}
 	b.WriteString("CASE WHEN " + sn + ".child_table = ")
 	b.arg(c.Name)
-	b.WriteString(" AND " + sn + ".fk_name = ")
-	b.arg(fk.Name)
+	if fk != nil {
+		b.WriteString(" AND " + sn + ".fk_name = ")
+		b.arg(fk.Name)
+	}
 	b.WriteString(" THEN CAST(" + sn + "." + field + " AS " + to + ") END")
 }
 
@@ -1397,12 +1404,17 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 }
 
 // hardDeleteRows removes rows of t for good; the database's foreign keys
-// apply.
+// apply. The SET NULL bookkeeping of the rows removed (the database's
+// CASCADE included) goes with them.
 func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (int64, error) {
 	if err := db.checkOpen(); err != nil {
 		return 0, err
 	}
 	if err := db.opsFor(ctx, ex); err != nil {
+		return 0, err
+	}
+	s, err := db.schemaFor(ctx, ex)
+	if err != nil {
 		return 0, err
 	}
 	var n int64
@@ -1424,7 +1436,7 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 			b.WriteString(")")
 		}
 	}
-	err := ex.inTx(ctx, func(ex *executor) error {
+	err = ex.inTx(ctx, func(ex *executor) error {
 		op := &Operation{Kind: OpHardDelete, Table: t.Name, Key: keyText(o.key)}
 		ev := &Event{Op: op, Tx: ex.tx, keys: func(ctx context.Context, table string, batch int, fn func([][]any) error) error {
 			if table != t.Name {
@@ -1435,13 +1447,13 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 		if err := db.runBefore(ctx, ev); err != nil {
 			return err
 		}
-		b := newBuilder(db.dialect, 256)
-		b.WriteString("DELETE FROM ")
-		b.ident(t.Name)
-		b.WriteString(" WHERE ")
-		sel(b, "")
 		var err error
-		n, err = ex.execN(ctx, b.String(), b.args...)
+		n, err = db.removeForGood(ctx, ex, s, tableRows(t, sel), func(b *sqlBuilder) {
+			b.WriteString("DELETE FROM ")
+			b.ident(t.Name)
+			b.WriteString(" WHERE ")
+			sel(b, "")
+		})
 		if err != nil {
 			if errors.Is(err, ErrRestricted) {
 				return fmt.Errorf("%w (hard delete from %s)", err, t.Name)

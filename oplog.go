@@ -322,18 +322,28 @@ func (db *DB) opsFor(ctx context.Context, ex *executor) error {
 	return nil
 }
 
-// opsUpgrade is a column that softdelete's tables gained (or changed)
-// after their first release, with the DDL that brings an older table up to
-// date.
+// opsUpgrade is a column (or an index) that softdelete's tables gained
+// (or changed) after their first release, with the DDL that brings an
+// older table up to date.
 type opsUpgrade struct {
 	Table, Column string
 	Type          string // the column's type must contain this (lower case); "" if any type will do
+	Index         string // an index the table must have (Column unused)
 	DDL           string
 }
 
+// nulledRowIndex finds the SET NULL bookkeeping of a row (PostgreSQL,
+// SQLite), so that removing rows for good clears theirs by key.
+const nulledRowIndex = `CREATE INDEX IF NOT EXISTS softdelete_nulled_row ON softdelete_nulled (child_table, row_key)`
+
 // opsPending returns the DDL that would bring softdelete's own tables up
-// to date (none: nothing to do), reading the catalog through ex.
+// to date (none: nothing to do), reading the catalog through ex. Missing
+// indexes count only for writers (readers do not need them).
 func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
+	return db.opsPendingFor(ctx, ex, true)
+}
+
+func (db *DB) opsPendingFor(ctx context.Context, ex *executor, indexes bool) ([]string, error) {
 	rows, err := ex.query(ctx, db.dialect.OwnColumnsSQL())
 	if err != nil {
 		return nil, err
@@ -364,9 +374,24 @@ func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
 			break
 		}
 	}
+	var idx map[string]bool // table + "." + index
 	for _, u := range db.dialect.OpsUpgrades() {
 		if cols[u.Table] == nil {
 			continue // created current
+		}
+		if u.Index != "" {
+			if !indexes {
+				continue
+			}
+			if idx == nil {
+				if idx, err = db.ownIndexes(ctx, ex); err != nil {
+					return nil, err
+				}
+			}
+			if !idx[u.Table+"."+u.Index] {
+				out = append(out, u.DDL)
+			}
+			continue
 		}
 		typ, ok := cols[u.Table][u.Column]
 		if !ok || (u.Type != "" && !strings.Contains(typ, u.Type)) {
@@ -374,6 +399,25 @@ func (db *DB) opsPending(ctx context.Context, ex *executor) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ownIndexes lists the indexes of softdelete's own tables as
+// "table.index".
+func (db *DB) ownIndexes(ctx context.Context, ex *executor) (map[string]bool, error) {
+	rows, err := ex.query(ctx, db.dialect.OwnIndexesSQL())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for rows.Next() {
+		var tbl, name string
+		if err := rows.Scan(&tbl, &name); err != nil {
+			rows.Close()
+			return nil, db.translate(err)
+		}
+		out[tbl+"."+name] = true
+	}
+	return out, db.translate(closeRows(rows))
 }
 
 // recordOp writes op to the log inside the operation's transaction and

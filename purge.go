@@ -689,7 +689,7 @@ func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 		began := time.Now()
 		var n int64
 		var busy bool
-		if pr.oneStatement() {
+		if pr.oneStatement(t) {
 			n, busy, err = pr.statementBatch(ctx, t, []any{lo}, []any{hi})
 		} else {
 			n, _, busy, err = pr.batch(ctx, t, []any{lo}, []any{hi}, size)
@@ -991,13 +991,16 @@ func (pr *purger) inRange(t *table, lo, hi []any) pred {
 	}
 }
 
-// oneStatement reports whether a batch can be one statement: a writable
-// CTE (PostgreSQL) takes the lease, deletes and logs at once, so the batch
-// is its own transaction without BEGIN and COMMIT round trips. Hooks need
-// the multi-statement path (they run between the steps), and so do dry
-// runs and cycles (they run inside one transaction).
-func (pr *purger) oneStatement() bool {
-	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0 && pr.ex.tx == nil && !pr.dry
+// oneStatement reports whether a batch of t can be one statement: a
+// writable CTE (PostgreSQL) takes the lease, deletes, clears the SET NULL
+// bookkeeping of the rows deleted and logs at once, so the batch is its
+// own transaction without BEGIN and COMMIT round trips. Hooks need the
+// multi-statement path (they run between the steps), and so do dry runs
+// and cycles (they run inside one transaction), and bookkeeping that is
+// swept after the DELETE (a CASCADE below t through a cycle).
+func (pr *purger) oneStatement(t *table) bool {
+	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0 && pr.ex.tx == nil && !pr.dry &&
+		len(pr.db.nulledFor(pr.s, tableRows(t, nil)).sweep) == 0
 }
 
 // statementBatch purges the due rows of t in (lo, hi] with one statement:
@@ -1015,7 +1018,16 @@ func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n
 	b.ident(t.Name)
 	b.WriteString(" WHERE EXISTS (SELECT 1 FROM l) AND ")
 	pr.inRange(t, lo, hi)(b, self)
-	b.WriteString(" RETURNING 1), c AS (SELECT COUNT(*) AS n FROM d), o AS (")
+	b.WriteString(" RETURNING *)")
+	// The rows' SET NULL bookkeeping goes with them (see nulled.go).
+	for i, st := range db.nulledFor(pr.s, goneRows{t: t, from: func(b *sqlBuilder, alias string) {
+		b.WriteString("d " + alias)
+	}}).stmts {
+		fmt.Fprintf(b, ", n%d AS (", i)
+		st(b)
+		b.WriteString(")")
+	}
+	b.WriteString(", c AS (SELECT COUNT(*) AS n FROM d), o AS (")
 	b.WriteString("INSERT INTO softdelete_operations (kind, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome) SELECT ")
 	b.arg(OpPurge)
 	b.WriteString(", ")
@@ -1053,7 +1065,24 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 			return err
 		}
 	}
-	b := newBuilder(db.dialect, 512)
+	del := func(b *sqlBuilder) {
+		pr.deleteStmt(b, t, inRange)
+	}
+	var err error
+	*n, err = db.removeForGood(ctx, ex, pr.s, tableRows(t, inRange), del)
+	if err != nil {
+		return err
+	}
+	if *n == 0 || pr.dry {
+		return nil
+	}
+	op.Counts = map[string]int64{t.Name: *n}
+	return db.recordOp(ctx, ex, op, ev)
+}
+
+// deleteStmt writes the DELETE of the rows of t selected by inRange.
+func (pr *purger) deleteStmt(b *sqlBuilder, t *table, inRange pred) {
+	db := pr.db
 	if db.dialect.UpdateJoin() && selfReferencing(t) {
 		// MySQL cannot read the DELETE target in a subquery: anti-join
 		// the rows that reference a row of the range instead.
@@ -1086,14 +1115,4 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 		b.WriteString(" WHERE ")
 		inRange(b, self)
 	}
-	var err error
-	*n, err = ex.execN(ctx, b.String(), b.args...)
-	if err != nil {
-		return err
-	}
-	if *n == 0 || pr.dry {
-		return nil
-	}
-	op.Counts = map[string]int64{t.Name: *n}
-	return db.recordOp(ctx, ex, op, ev)
 }
