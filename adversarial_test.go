@@ -256,13 +256,10 @@ func advClass(err error) string {
 // failed, unless SOFTDELETE_ADVERSARIAL_STRICT=1. Every other category is
 // strict. Remove an entry when its fix lands.
 var advKnownOpen = map[string]string{
-	// Seen once at CI size on MariaDB (seed 778957) after the races fixes:
-	// Undo says nothing is left while OperationKeys still lists a row of
-	// the operation. Open; reported in the log, not failed, until fixed.
-	"undo-misses-rows": "Undo misses a row OperationKeys lists (MariaDB, rare)",
-	// suite-findings.md F6: a parent found alive (or restored) is deleted
-	// by another operation before the row's own parent check.
-	"rwp-parent-deleted": "F6: RestoreWithParents racing a parent's delete answers ErrParentDeleted",
+	// Empty: undo-misses-rows and rwp-parent-deleted (F6) were MariaDB
+	// restores reading, at REPEATABLE READ, the snapshot taken before the
+	// delete they waited for committed (TestRestoreAfterWaitingForADeleteSeesItsRows);
+	// alive-unique-duplicate on SQLite was the check racing a Save.
 }
 
 // galeraKnownOpen: invariant violations still seen on a Galera cluster

@@ -313,7 +313,7 @@ func (db *DB) undo(ctx context.Context, ex *executor, id int64) (*Operation, err
 		return nil, err
 	}
 	var op *Operation
-	err = ex.inTx(ctx, func(ex *executor) error {
+	err = ex.inRestoreTx(ctx, func(ex *executor) error {
 		var err error
 		op, err = db.restoreStamp(ctx, ex, s, t, *target.Stamp, nil, OpUndo)
 		if err != nil {

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,12 @@ type dialect interface {
 	// SkipLocked is the clause for FOR UPDATE SKIP LOCKED ("" if writers are
 	// serialized anyway).
 	SkipLocked() string
+	// RestoreIsolation is the isolation level of the transactions in which
+	// a restore or an undo decides what comes back: one where each
+	// statement reads what was committed before it started, including
+	// what the transactions it waited for committed (sql.LevelDefault where
+	// that is the default).
+	RestoreIsolation() sql.IsolationLevel
 	// WritableCTE: WITH d AS (DELETE ... RETURNING ...) INSERT ... works,
 	// so several changes can be one statement.
 	WritableCTE() bool

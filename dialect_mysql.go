@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,12 +22,23 @@ func (mysqlDialect) UpdateJoin() bool                      { return true }
 
 // ShareLock is empty: InnoDB already share-locks the rows that the
 // subqueries of an INSERT ... SELECT or UPDATE read.
-func (mysqlDialect) ShareLock() string              { return "" }
-func (mysqlDialect) SkipLocked() string             { return " FOR UPDATE SKIP LOCKED" }
-func (mysqlDialect) FromDual() string               { return " FROM DUAL" }
-func (mysqlDialect) TimestampType() string          { return "DATETIME(6)" }
-func (mysqlDialect) TimeArg(t time.Time) any        { return t.UTC() }
-func (mysqlDialect) InsertIgnore() (string, string) { return "INSERT IGNORE INTO", "" }
+func (mysqlDialect) ShareLock() string  { return "" }
+func (mysqlDialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+// RestoreIsolation: READ COMMITTED. Under InnoDB's default REPEATABLE
+// READ a transaction's plain reads, and the subqueries and derived tables
+// of its locking reads, all read the snapshot taken by its first read: a
+// restore that waited for a parent's delete to commit would then look for
+// the rows that delete hid in a snapshot taken before it, find none, and
+// leave them hidden under a restored parent (no undo could bring them back
+// any more). Under READ COMMITTED each statement reads what was committed
+// before it started, as on PostgreSQL; every row a restore decides on is
+// locked by an explicit locking read first.
+func (mysqlDialect) RestoreIsolation() sql.IsolationLevel { return sql.LevelReadCommitted }
+func (mysqlDialect) FromDual() string                     { return " FROM DUAL" }
+func (mysqlDialect) TimestampType() string                { return "DATETIME(6)" }
+func (mysqlDialect) TimeArg(t time.Time) any              { return t.UTC() }
+func (mysqlDialect) InsertIgnore() (string, string)       { return "INSERT IGNORE INTO", "" }
 
 // Classify reads the server error number from the driver's message
 // ("Error 1062 (23000): Duplicate entry ..."), so the root package needs no

@@ -22,9 +22,12 @@ func (postgresDialect) PartialIndexes() bool                  { return true }
 func (postgresDialect) UpdateJoin() bool                      { return false }
 func (postgresDialect) ShareLock() string                     { return " FOR SHARE" }
 func (postgresDialect) SkipLocked() string                    { return " FOR UPDATE SKIP LOCKED" }
-func (postgresDialect) FromDual() string                      { return "" }
-func (postgresDialect) TimestampType() string                 { return "TIMESTAMPTZ" }
-func (postgresDialect) TimeArg(t time.Time) any               { return t.UTC() }
+
+// RestoreIsolation: READ COMMITTED, the default.
+func (postgresDialect) RestoreIsolation() sql.IsolationLevel { return sql.LevelDefault }
+func (postgresDialect) FromDual() string                     { return "" }
+func (postgresDialect) TimestampType() string                { return "TIMESTAMPTZ" }
+func (postgresDialect) TimeArg(t time.Time) any              { return t.UTC() }
 func (postgresDialect) InsertIgnore() (string, string) {
 	return "INSERT INTO", " ON CONFLICT DO NOTHING"
 }

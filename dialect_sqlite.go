@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,8 +21,11 @@ func (sqliteDialect) UpdateJoin() bool                      { return false }
 func (sqliteDialect) ShareLock() string                     { return "" } // writers are serialized
 func (sqliteDialect) RowLock(bool, string) string           { return "" }
 func (sqliteDialect) SkipLocked() string                    { return "" }
-func (sqliteDialect) FromDual() string                      { return "" }
-func (sqliteDialect) TimestampType() string                 { return "DATETIME" }
+
+// RestoreIsolation: writers are serialized; the default.
+func (sqliteDialect) RestoreIsolation() sql.IsolationLevel { return sql.LevelDefault }
+func (sqliteDialect) FromDual() string                     { return "" }
+func (sqliteDialect) TimestampType() string                { return "DATETIME" }
 func (sqliteDialect) InsertIgnore() (string, string) {
 	return "INSERT INTO", " ON CONFLICT DO NOTHING"
 }

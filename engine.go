@@ -1493,7 +1493,7 @@ func (db *DB) restoreKey(ctx context.Context, ex *executor, t *table, key []any,
 		return nil, err
 	}
 	var op *Operation
-	err := ex.inTx(ctx, func(ex *executor) error {
+	err := ex.inRestoreTx(ctx, func(ex *executor) error {
 		var err error
 		op, err = db.restoreKeyTx(ctx, ex, t, key, withParents, map[string]bool{})
 		return err
@@ -1684,7 +1684,7 @@ func (db *DB) restoreRows(ctx context.Context, ex *executor, t *table, root pred
 		return nil, err
 	}
 	total := &Operation{Kind: OpRestore, Table: t.Name, Counts: map[string]int64{}}
-	err = ex.inTx(ctx, func(ex *executor) error {
+	err = ex.inRestoreTx(ctx, func(ex *executor) error {
 		clear(total.Counts) // a retried attempt counts afresh
 		b := newBuilder(db.dialect, 256)
 		b.WriteString("SELECT DISTINCT ")

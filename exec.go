@@ -132,6 +132,19 @@ func (ex *executor) queryInt64(ctx context.Context, query string, args ...any) (
 // sent it is not interrupted, so an error means nothing changed and a nil
 // error means the change is committed.
 func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err error) {
+	return ex.inTxAt(ctx, sql.LevelDefault, fn)
+}
+
+// inRestoreTx is inTx for a restore or an undo: its own transaction runs
+// at the dialect's RestoreIsolation. (Inside the caller's transaction the
+// caller's level applies: on MariaDB, REPEATABLE READ lets a restore that
+// waited for a concurrent delete miss the rows that delete hid; use READ
+// COMMITTED there.)
+func (ex *executor) inRestoreTx(ctx context.Context, fn func(ex *executor) error) error {
+	return ex.inTxAt(ctx, ex.db.dialect.RestoreIsolation(), fn)
+}
+
+func (ex *executor) inTxAt(ctx context.Context, iso sql.IsolationLevel, fn func(ex *executor) error) (err error) {
 	if err := ex.db.checkLogText(ctx); err != nil {
 		return err
 	}
@@ -182,7 +195,7 @@ func (ex *executor) inTx(ctx context.Context, fn func(ex *executor) error) (err 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err = ex.txOnce(ctx, db, fn)
+		err = ex.txOnce(ctx, db, iso, fn)
 		var be *BusyError
 		if !errors.As(err, &be) {
 			return err
@@ -214,7 +227,7 @@ const (
 )
 
 // txOnce is one attempt of inTx in a transaction of its own.
-func (ex *executor) txOnce(ctx context.Context, db *sql.DB, fn func(ex *executor) error) (err error) {
+func (ex *executor) txOnce(ctx context.Context, db *sql.DB, iso sql.IsolationLevel, fn func(ex *executor) error) (err error) {
 	// The transaction follows ctx until COMMIT is about to be sent:
 	// database/sql rolls back a transaction whose context ends, which during
 	// COMMIT would report a failure for a change that may be committed.
@@ -222,7 +235,11 @@ func (ex *executor) txOnce(ctx context.Context, db *sql.DB, fn func(ex *executor
 	defer cancelTx()
 	follow := context.AfterFunc(ctx, cancelTx)
 	defer follow()
-	tx, err := db.BeginTx(txCtx, nil)
+	var opts *sql.TxOptions
+	if iso != sql.LevelDefault {
+		opts = &sql.TxOptions{Isolation: iso}
+	}
+	tx, err := db.BeginTx(txCtx, opts)
 	if err != nil {
 		return ex.fail(ctx, err)
 	}
