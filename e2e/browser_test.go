@@ -215,7 +215,7 @@ func TestBrowser(t *testing.T) {
 			// (cookies do not tell ports apart).
 			tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 			defer cancel()
-			tab, cancel = context.WithTimeout(tab, 90*time.Second)
+			tab, cancel = context.WithTimeout(tab, 3*time.Minute) // generous: CI runs every package at once
 			defer cancel()
 			p := &page{t: t, ctx: tab, base: base}
 			var dialogs atomic.Int32
