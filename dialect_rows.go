@@ -1,7 +1,10 @@
 package softdelete
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +25,10 @@ type rowsDialect interface {
 	// time.Time may have another format); "" when the value scanned from
 	// the column itself is fine.
 	RawSortExpr(quoted string, kind ColumnKind) string
+	// RowValueKeyset: a row-value comparison (a, b) > (?, ?) is an index
+	// condition (PostgreSQL); elsewhere the keyset is written out with a
+	// leading bound on the first column.
+	RowValueKeyset() bool
 	// StrictParams: the database refuses a bind value that does not fit
 	// the column's type (PostgreSQL), so cursor values are checked
 	// against the column's kind; SQLite and MariaDB convert.
@@ -29,6 +36,13 @@ type rowsDialect interface {
 	// BadValue recognises the error of a value that does not fit a
 	// column's type, or of an operator the type lacks (equality on json).
 	BadValue(err error) bool
+	// EstimateRows is the catalog's estimate of a table's rows; ok false
+	// when the database keeps none.
+	EstimateRows(ctx context.Context, ex *executor, t *table) (n float64, ok bool, err error)
+	// EstimateAliveShare is the estimated share of alive rows of a
+	// soft-deletable table of about total rows; ok false when it cannot be
+	// had cheaply.
+	EstimateAliveShare(ctx context.Context, ex *executor, t *table, total float64) (share float64, ok bool, err error)
 }
 
 var (
@@ -76,6 +90,10 @@ func (sqliteDialect) RawSortExpr(quoted string, kind ColumnKind) string {
 func (postgresDialect) RawSortExpr(string, ColumnKind) string { return "" }
 func (mysqlDialect) RawSortExpr(string, ColumnKind) string    { return "" }
 
+func (sqliteDialect) RowValueKeyset() bool   { return false }
+func (postgresDialect) RowValueKeyset() bool { return true }
+func (mysqlDialect) RowValueKeyset() bool    { return false }
+
 func (sqliteDialect) StrictParams() bool   { return false }
 func (postgresDialect) StrictParams() bool { return true }
 func (mysqlDialect) StrictParams() bool    { return false }
@@ -96,4 +114,123 @@ func (mysqlDialect) BadValue(err error) bool {
 	msg := err.Error()
 	// 1267: illegal mix of collations; 1366/1292: incorrect value.
 	return strings.Contains(msg, "Error 1267") || strings.Contains(msg, "Error 1366") || strings.Contains(msg, "Error 1292")
+}
+
+// EstimateRows (rowsDialect): the catalog's estimate of a table's rows;
+// ok false when the database keeps none.
+func (sqliteDialect) EstimateRows(context.Context, *executor, *table) (float64, bool, error) {
+	return 0, false, nil
+}
+
+// EstimateAliveShare (rowsDialect): the estimated share of alive rows of
+// a soft-deletable table of about total rows; ok false when none can be
+// had cheaply.
+func (sqliteDialect) EstimateAliveShare(context.Context, *executor, *table, float64) (float64, bool, error) {
+	return 0, false, nil
+}
+
+// PostgreSQL: reltuples scaled to the table's current number of pages, as
+// the planner does (-1: never vacuumed or analyzed).
+func (postgresDialect) EstimateRows(ctx context.Context, ex *executor, t *table) (float64, bool, error) {
+	var n sql.NullFloat64
+	err := ex.queryRow(ctx, `SELECT CASE WHEN c.reltuples < 0 THEN NULL
+  WHEN c.relpages > 0 THEN c.reltuples::float8 / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::float8)
+  ELSE c.reltuples::float8 END
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relname = $1`, []any{t.Name}, &n)
+	if err == ErrNotFound {
+		return 0, false, nil
+	}
+	if err != nil || !n.Valid {
+		return 0, false, err
+	}
+	return n.Float64, true, nil
+}
+
+// PostgreSQL: the null fraction of the soft-delete column in pg_stats.
+func (postgresDialect) EstimateAliveShare(ctx context.Context, ex *executor, t *table, _ float64) (float64, bool, error) {
+	var f float64
+	err := ex.queryRow(ctx, `SELECT s.null_frac::float8 FROM pg_stats s
+WHERE s.schemaname = current_schema() AND s.tablename = $1 AND s.attname = $2
+ORDER BY s.inherited DESC LIMIT 1`, []any{t.Name, t.SoftCol}, &f)
+	if err == ErrNotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return f, true, nil
+}
+
+// MariaDB: information_schema.TABLES.TABLE_ROWS (InnoDB's estimate).
+func (mysqlDialect) EstimateRows(ctx context.Context, ex *executor, t *table) (float64, bool, error) {
+	var n sql.NullInt64
+	err := ex.queryRow(ctx, `SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+		[]any{t.Name}, &n)
+	if err == ErrNotFound {
+		return 0, false, nil
+	}
+	if err != nil || !n.Valid {
+		return 0, false, err
+	}
+	return float64(n.Int64), true, nil
+}
+
+// MariaDB: through an index that starts with the soft-delete column, the
+// optimizer's estimate of the alive rows (EXPLAIN: index dives, cheap and
+// close); else the column's engine-independent statistics, when ANALYZE
+// TABLE collected them and they can be read.
+func (d mysqlDialect) EstimateAliveShare(ctx context.Context, ex *executor, t *table, total float64) (float64, bool, error) {
+	if total <= 0 {
+		return 0, false, nil
+	}
+	indexed := false
+	for _, ix := range t.Indexes {
+		if len(ix.Columns) > 0 && ix.Columns[0] == t.SoftCol && ix.Kind == "" {
+			indexed = true
+		}
+	}
+	if indexed {
+		rows, err := ex.query(ctx, "EXPLAIN SELECT COUNT(*) FROM "+d.Quote(t.Name)+" WHERE "+d.Quote(t.SoftCol)+" IS NULL")
+		if err != nil {
+			return 0, false, err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return 0, false, err
+		}
+		if rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return 0, false, err
+			}
+			var key, n string
+			for i, c := range cols {
+				switch strings.ToLower(c) {
+				case "key":
+					key = vals[i].String
+				case "rows":
+					n = vals[i].String
+				}
+			}
+			if r, err := strconv.ParseFloat(n, 64); err == nil && key != "" {
+				return min(r/total, 1), true, nil
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return 0, false, err
+		}
+	}
+	var f sql.NullFloat64
+	err := ex.queryRow(ctx, `SELECT nulls_ratio FROM mysql.column_stats WHERE db_name = DATABASE() AND table_name = ? AND column_name = ?`,
+		[]any{t.Name, t.SoftCol}, &f)
+	if err != nil || !f.Valid {
+		return 0, false, nil // none collected, or not readable for this user: count
+	}
+	return f.Float64, true, nil
 }

@@ -1407,17 +1407,27 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 // apply. The SET NULL bookkeeping of the rows removed (the database's
 // CASCADE included) goes with them.
 func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (int64, error) {
-	if err := db.checkOpen(); err != nil {
+	op, err := db.hardDelete(ctx, ex, t, root, o)
+	if op == nil {
 		return 0, err
 	}
+	return op.Counts[t.Name], err
+}
+
+// hardDelete is hardDeleteRows returning the logged operation (nil when no
+// row matched).
+func (db *DB) hardDelete(ctx context.Context, ex *executor, t *table, root pred, o opOptions) (*Operation, error) {
+	if err := db.checkOpen(); err != nil {
+		return nil, err
+	}
 	if err := db.opsFor(ctx, ex); err != nil {
-		return 0, err
+		return nil, err
 	}
 	s, err := db.schemaFor(ctx, ex)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var n int64
+	var done *Operation
 	sel := func(b *sqlBuilder, alias string) {
 		b.WriteString("1=1")
 		if t.soft() && o.onlyDeleted {
@@ -1447,8 +1457,7 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 		if err := db.runBefore(ctx, ev); err != nil {
 			return err
 		}
-		var err error
-		n, err = db.removeForGood(ctx, ex, s, tableRows(t, sel), func(b *sqlBuilder) {
+		n, err := db.removeForGood(ctx, ex, s, tableRows(t, sel), func(b *sqlBuilder) {
 			b.WriteString("DELETE FROM ")
 			b.ident(t.Name)
 			b.WriteString(" WHERE ")
@@ -1464,9 +1473,16 @@ func (db *DB) hardDeleteRows(ctx context.Context, ex *executor, t *table, root p
 			return nil
 		}
 		op.Counts = map[string]int64{t.Name: n}
-		return db.recordOp(ctx, ex, op, ev)
+		if err := db.recordOp(ctx, ex, op, ev); err != nil {
+			return err
+		}
+		done = op
+		return nil
 	})
-	return n, err
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
 }
 
 // restoreRow restores the row of t with primary key id (single column)
@@ -1577,7 +1593,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	// A row changed while waiting for the lock is read in its new version,
 	// but the subquery may not see the operation's log row yet.
 	op.target, op.targetKnown = st.at, target.Valid
-	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st)}
+	ev := &Event{Op: op, Tx: ex.tx, keys: db.stampKeys(ex, s, st), DryRun: planningRestore(ctx)}
 	w.hookKeys(ev)
 	rootSel := func(b *sqlBuilder, alias string) {
 		w.fromCond(b, alias, t)
@@ -1619,7 +1635,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		}
 		return nil, ErrNotDeleted // restored concurrently
 	}
-	if err := db.recordOp(ctx, ex, op, ev); err != nil {
+	if err := db.recordRestore(ctx, ex, op, ev, len(visiting) > 1); err != nil {
 		return nil, err
 	}
 	return op, nil

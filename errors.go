@@ -120,9 +120,10 @@ func (e *SchemaError) Unwrap() error { return ErrSchema }
 // RestrictedError lists the referencing tables that blocked a delete.
 type RestrictedError struct {
 	Table    string           // the table whose rows were being deleted
-	Blockers map[string]int64 // referencing table -> live referencing rows
+	Blockers map[string]int64 // referencing table -> live referencing rows (any rows, for DeletePermanently)
 
 	counts map[string]int64 // what the delete would have hidden (for plans)
+	hard   bool             // a permanent delete: the blockers are rows alive or deleted
 }
 
 func (e *RestrictedError) Error() string {
@@ -138,6 +139,10 @@ func (e *RestrictedError) Error() string {
 			unit = "row"
 		}
 		parts[i] = fmt.Sprintf("%s (%d %s)", t, e.Blockers[t], unit)
+	}
+	if e.hard {
+		return fmt.Sprintf("softdelete: permanent delete from %s restricted by rows (alive or deleted) in %s that reference it; delete them for good or detach them first",
+			e.Table, strings.Join(parts, ", "))
 	}
 	return fmt.Sprintf("softdelete: delete from %s restricted by live rows in %s; delete or detach them first, or override the relation's rule",
 		e.Table, strings.Join(parts, ", "))

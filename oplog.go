@@ -133,7 +133,7 @@ type Event struct {
 	Op *Operation
 	// Tx is the operation's transaction, for hooks that write in it.
 	Tx *sql.Tx
-	// DryRun is set when the operation is a plan (PlanDelete) that will be
+	// DryRun is set when the operation is a plan (PlanDelete, PlanRestore) that will be
 	// rolled back: only Before hooks run, Op.ID is 0 (nothing is logged),
 	// and a veto makes the plan fail with ErrVetoed. After hooks never
 	// see a dry run.

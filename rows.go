@@ -66,7 +66,9 @@ type RowsQuery struct {
 	Search        string
 	SearchColumns []string // default: the table's text columns
 	// OrderBy orders the rows; the primary key is appended as the
-	// tie-breaker (default: primary key ascending). NULLs sort as the
+	// tie-breaker, in the direction of the last order column (default:
+	// primary key ascending), so that an index on (column, primary key)
+	// serves the order both ways. NULLs sort as the
 	// database sorts them: last in ascending order on PostgreSQL, first
 	// on SQLite and MariaDB.
 	OrderBy []RowOrder
@@ -383,8 +385,12 @@ func (db *DB) rowsPlan(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan,
 		}
 		add(i, o.Desc)
 	}
+	// The tie-breaker runs in the direction of the last order column, so
+	// that one index on (column, key) (InnoDB and SQLite secondary indexes
+	// end with the key anyway) serves the whole order, in either direction.
+	desc := len(p.order) > 0 && p.order[len(p.order)-1].desc
 	for _, i := range tieBreaker(t) {
-		add(i, false)
+		add(i, desc)
 	}
 	if q.After != "" {
 		p.after, err = decodeCursor(q.After, t, p.order, p.kinds, rd.StrictParams())
@@ -537,6 +543,31 @@ func (p *rowsPlan) keyset(b *sqlBuilder, nullsHigh bool) {
 		}
 		b.WriteString(x.col + " = ")
 		b.arg(x.v)
+	}
+	if len(parts) > 1 && b.d.(rowsDialect).RowValueKeyset() {
+		rowValue := true
+		for _, x := range parts {
+			rowValue = rowValue && !x.nullable && !x.isNull && x.op == parts[0].op
+		}
+		if rowValue {
+			// (c1, c2, ...) > (v1, v2, ...): one index condition.
+			b.WriteByte('(')
+			for i, x := range parts {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(x.col)
+			}
+			b.WriteString(") " + parts[0].op + " (")
+			for i, x := range parts {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.arg(x.v)
+			}
+			b.WriteByte(')')
+			return
+		}
 	}
 	b.WriteByte('(')
 	if x := parts[0]; len(parts) > 1 {

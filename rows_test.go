@@ -29,7 +29,7 @@ func rowsFixture(t *testing.T, db *DB) {
 	ddl(t, db,
 		`CREATE TABLE cats (id {id}, name {text} NOT NULL, deleted_at {ts} NULL)`,
 		`CREATE UNIQUE INDEX cats_name ON cats (name)`,
-		fmt.Sprintf(`CREATE TABLE items (id {id}, cat_id {big} NULL REFERENCES cats (id) ON DELETE CASCADE,
+		fmt.Sprintf(`CREATE TABLE items (id {id}, cat_id {big} NOT NULL REFERENCES cats (id) ON DELETE CASCADE,
 			grp {big} NULL, name {text} NULL, price {dec} NULL, at %s NULL, flag %s NULL, data %s NULL, deleted_at {ts} NULL)`, ts, boolT, blob),
 		`CREATE TABLE notes (code {text} NOT NULL PRIMARY KEY, body {text} NULL)`,
 	)
@@ -37,6 +37,7 @@ func rowsFixture(t *testing.T, db *DB) {
 
 type rowsItem struct {
 	id    int64
+	cat   int64
 	grp   *int64
 	name  *string
 	price *string // decimal, as text
@@ -55,7 +56,7 @@ func rowsSeed(t *testing.T, db *DB, n int) []rowsItem {
 	base := time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)
 	var items []rowsItem
 	for i := 1; i <= n; i++ {
-		it := rowsItem{id: int64(i)}
+		it := rowsItem{id: int64(i), cat: int64(1 + i%2)}
 		if i%5 != 0 {
 			g := int64(i % 4)
 			it.grp = &g
@@ -144,6 +145,7 @@ func expectedOrder(db *DB, items []rowsItem, scope Scope, order []RowOrder) []in
 		}
 		return c
 	}
+	tieDesc := len(order) > 0 && order[len(order)-1].Desc
 	sort.SliceStable(sel, func(i, j int) bool {
 		a, b := sel[i], sel[j]
 		for _, o := range order {
@@ -157,6 +159,11 @@ func expectedOrder(db *DB, items []rowsItem, scope Scope, order []RowOrder) []in
 				c = cmpNullable(a.price == nil, b.price == nil, func() int { return strings.Compare(*a.price, *b.price) }, o.Desc)
 			case "at":
 				c = cmpNullable(a.at == nil, b.at == nil, func() int { return a.at.Compare(*b.at) }, o.Desc)
+			case "cat_id":
+				c = int(a.cat - b.cat)
+				if o.Desc {
+					c = -c
+				}
 			case "id":
 				c = int(a.id - b.id)
 				if o.Desc {
@@ -166,6 +173,9 @@ func expectedOrder(db *DB, items []rowsItem, scope Scope, order []RowOrder) []in
 			if c != 0 {
 				return c < 0
 			}
+		}
+		if tieDesc {
+			return a.id > b.id
 		}
 		return a.id < b.id
 	})
@@ -276,6 +286,9 @@ func TestRowsKeysetPagination(t *testing.T) {
 			{{Column: "at", Desc: true}, {Column: "name"}},
 			{{Column: "price"}},
 			{{Column: "price", Desc: true}},
+			{{Column: "cat_id"}},                                         // NOT NULL: a row-value keyset on PostgreSQL
+			{{Column: "cat_id", Desc: true}, {Column: "id", Desc: true}}, // the same, explicit
+			{{Column: "cat_id", Desc: true}, {Column: "id"}},             // mixed directions
 		}
 		for _, scope := range []Scope{ScopeAlive, ScopeAll, ScopeDeleted} {
 			for _, order := range orders {

@@ -1,0 +1,265 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"math"
+)
+
+// TableCounts is how many rows of a table are alive and soft-deleted.
+// Estimated: the numbers come from the database's statistics, not from
+// counting (see DB.TableCounts).
+type TableCounts struct {
+	Alive, Deleted int64
+	Estimated      bool
+}
+
+// TableCounts counts the alive and soft-deleted rows of a table (every row
+// of a table that is not soft-deletable is alive).
+//
+// The counts are exact when the catalog's estimate of the table's rows is
+// at most exactUpTo, or when the database has no estimate (SQLite, a
+// PostgreSQL table never analyzed). Larger tables are estimated from the
+// catalog, with Estimated set: on PostgreSQL pg_class.reltuples (scaled
+// to the table's current size, as the planner does) and the null fraction
+// of the soft-delete column in pg_stats; on MariaDB
+// information_schema.TABLES.TABLE_ROWS, and for the deleted share the
+// optimizer's estimate through an index that starts with the soft-delete
+// column, else the column's engine-independent statistics
+// (mysql.column_stats, filled by ANALYZE TABLE). Where no share of deleted
+// rows can be estimated the rows are counted.
+//
+// An unknown table is ErrInvalid (the cached schema is not read again).
+func (db *DB) TableCounts(ctx context.Context, table string, exactUpTo int64) (TableCounts, error) {
+	t, err := db.cachedTable(ctx, table)
+	if err != nil {
+		return TableCounts{}, err
+	}
+	ex := db.exec()
+	rd := db.dialect.(rowsDialect)
+	total, ok, err := rd.EstimateRows(ctx, ex, t)
+	if err != nil {
+		return TableCounts{}, err
+	}
+	if ok && total > float64(exactUpTo) {
+		if !t.soft() {
+			return TableCounts{Alive: int64(math.Round(total)), Estimated: true}, nil
+		}
+		aliveFrac, ok, err := rd.EstimateAliveShare(ctx, ex, t, total)
+		if err != nil {
+			return TableCounts{}, err
+		}
+		if ok {
+			n := int64(math.Round(total))
+			alive := min(max(int64(math.Round(total*aliveFrac)), 0), n)
+			return TableCounts{Alive: alive, Deleted: n - alive, Estimated: true}, nil
+		}
+	}
+	return db.exactCounts(ctx, ex, t)
+}
+
+// exactCounts counts with two COUNT(*) subqueries, so that an index on
+// the soft-delete column (or a partial index on alive rows) can answer.
+func (db *DB) exactCounts(ctx context.Context, ex *executor, t *table) (TableCounts, error) {
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("SELECT (SELECT COUNT(*) FROM ")
+	b.ident(t.Name)
+	b.WriteString("), ")
+	if t.soft() {
+		b.WriteString("(SELECT COUNT(*) FROM ")
+		b.ident(t.Name)
+		b.WriteString(" WHERE ")
+		b.ident(t.SoftCol)
+		b.WriteString(" IS NULL)")
+	} else {
+		b.WriteString("NULL")
+	}
+	b.WriteString(db.dialect.FromDual())
+	var total int64
+	var alive *int64
+	if err := ex.queryRow(ctx, b.String(), b.args, &total, &alive); err != nil {
+		return TableCounts{}, err
+	}
+	if alive == nil {
+		return TableCounts{Alive: total}, nil
+	}
+	return TableCounts{Alive: *alive, Deleted: total - *alive}, nil
+}
+
+// DeletePermanently removes, for good, the soft-deleted row of table with
+// the given primary key: what a second Manager.Delete of a row does. It is
+// logged as an OpHardDelete operation. The database's foreign keys act as
+// the database defines them (a CASCADE removes referencing rows too); a
+// RESTRICT or NO ACTION key with referencing rows (alive or deleted)
+// refuses it with a *RestrictedError listing them. ErrNotDeleted for an
+// alive row, ErrNotFound when there is no such row.
+func (db *DB) DeletePermanently(ctx context.Context, table string, key ...any) (*Operation, error) {
+	ex := db.exec()
+	t, err := db.keyedTable(ctx, ex, table, key)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		op, err := db.hardDelete(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), onlyDeleted: true})
+		if errors.Is(err, ErrRestricted) {
+			return nil, db.hardBlockers(ctx, ex, t, key, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if op != nil {
+			return op, nil
+		}
+		st, err := db.rowState(ctx, ex, t, tableKeyPred(t, key))
+		switch {
+		case err != nil:
+			return nil, err
+		case st == rowAlive:
+			return nil, ErrNotDeleted
+		case st == rowMissing:
+			return nil, ErrNotFound
+		}
+		// Deleted again: restored and deleted between the statements.
+		if attempt >= 3 {
+			return nil, &BusyError{Attempts: attempt, Err: errors.New("softdelete: the row was restored while it was being deleted permanently")}
+		}
+	}
+}
+
+// hardBlockers turns the database's refusal of a hard delete into a
+// *RestrictedError that names the referencing tables and counts their rows
+// (alive or deleted) that point at the row through a RESTRICT or NO
+// ACTION foreign key.
+func (db *DB) hardBlockers(ctx context.Context, ex *executor, t *table, key []any, cause error) error {
+	s, err := db.schemaFor(ctx, ex)
+	if err != nil {
+		return err
+	}
+	re := &RestrictedError{Table: t.Name, Blockers: map[string]int64{}, hard: true}
+	for _, fk := range t.In {
+		if fk.Schema != Restrict && fk.Schema != NoAction {
+			continue
+		}
+		c := s.tables[fk.Child]
+		if c == nil {
+			continue
+		}
+		b := newBuilder(db.dialect, 128)
+		b.WriteString("SELECT COUNT(*) FROM ")
+		b.ident(c.Name)
+		b.WriteString(" c WHERE ")
+		for i, col := range fk.ChildCols {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.qualified("c", col)
+			b.WriteString(" = (SELECT ")
+			b.qualified("p", fk.ParentCols[i])
+			b.WriteString(" FROM ")
+			b.ident(t.Name)
+			b.WriteString(" p WHERE ")
+			tableKeyPred(t, key)(b, "p")
+			b.WriteString(")")
+		}
+		n, err := ex.queryInt64(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			re.Blockers[c.Name] += n
+		}
+	}
+	if len(re.Blockers) == 0 {
+		return cause // refused by something the schema does not show (a trigger, a key in another schema)
+	}
+	return re
+}
+
+// RestorePlan is what a restore would do.
+type RestorePlan struct {
+	Table string
+	// Counts: rows that would come back, per table (the row, the rows its
+	// delete hid, and with parents everything their restores bring back).
+	Counts map[string]int64
+	// Parents: soft-deleted parent rows RestoreWithParents would restore
+	// first, per table (empty for a plain restore).
+	Parents map[string]int64
+}
+
+// PlanRestore answers "what would restoring this row bring back?" by
+// running the restore (withParents: RestoreWithParents) in a transaction
+// and rolling it back. It fails as the restore would, with the same typed
+// errors: *ConflictError (an alive-only unique key taken), a
+// *ParentDeletedError (a parent is deleted and withParents is false),
+// ErrNotDeleted, ErrNotFound. Hooks see a dry run (Event.DryRun): Before
+// hooks run and may veto (ErrVetoed); After hooks do not run and nothing
+// is logged.
+func (db *DB) PlanRestore(ctx context.Context, table string, withParents bool, key ...any) (*RestorePlan, error) {
+	ex := db.exec()
+	t, err := db.keyedTable(ctx, ex, table, key)
+	if err != nil {
+		return nil, err
+	}
+	// The log's tables first, outside the transaction (MariaDB commits
+	// DDL implicitly).
+	if err := db.opsFor(ctx, ex); err != nil {
+		return nil, err
+	}
+	var plan *RestorePlan
+	err = ex.inTx(ctx, func(ex *executor) error {
+		plan = &RestorePlan{Table: t.Name, Counts: map[string]int64{}, Parents: map[string]int64{}}
+		pc := &restorePlanner{plan: plan}
+		if _, err := db.restoreKey(context.WithValue(ctx, restorePlanKey{}, pc), ex, t, key, withParents); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if err != errDryRun {
+		if err == nil {
+			err = errors.New("softdelete: restore plan was not rolled back")
+		}
+		return nil, err
+	}
+	return plan, nil
+}
+
+type restorePlanKey struct{}
+
+// restorePlanner collects the operations of a planned restore.
+type restorePlanner struct {
+	plan *RestorePlan
+}
+
+// recordRestore ends one restore of a row (the row asked for, or a parent
+// RestoreWithParents restores first): logged, or in a plan counted.
+func (db *DB) recordRestore(ctx context.Context, ex *executor, op *Operation, ev *Event, parent bool) error {
+	pc, _ := ctx.Value(restorePlanKey{}).(*restorePlanner)
+	if pc == nil {
+		return db.recordOp(ctx, ex, op, ev)
+	}
+	for tbl, n := range op.Counts {
+		pc.plan.Counts[tbl] += n
+	}
+	if parent {
+		pc.plan.Parents[op.Table]++
+	}
+	op.Actor = ctxString(ctx, actorKey)
+	op.Reason = ctxString(ctx, reasonKey)
+	op.At = db.timestamp()
+	op.Outcome = "planned"
+	op.Rows = 0
+	for _, n := range op.Counts {
+		op.Rows += n
+	}
+	if ev == nil {
+		ev = &Event{}
+	}
+	ev.Op, ev.Tx, ev.DryRun = op, ex.tx, true
+	return db.runBefore(ctx, ev)
+}
+
+// planningRestore reports whether ctx is that of a PlanRestore.
+func planningRestore(ctx context.Context) bool {
+	_, ok := ctx.Value(restorePlanKey{}).(*restorePlanner)
+	return ok
+}
