@@ -140,8 +140,8 @@ func benchRowsReader(b *testing.B, dialect string) {
 				}
 			}
 			r, w := aliveBenchMedian(ds[0]), aliveBenchMedian(ds[1])
-			b.ReportMetric(r, "rows-us")
-			b.ReportMetric(w, "raw-us")
+			b.ReportMetric(r/1e3, "rows-us")
+			b.ReportMetric(w/1e3, "raw-us")
 			b.ReportMetric(r/w, "rows/raw-x")
 		})
 	}

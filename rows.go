@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -276,9 +277,11 @@ func (db *DB) rowsErr(err error) error {
 	return err
 }
 
-// cachedTable looks a table up in the cached schema only: an unknown name
-// is ErrInvalid, and does not make the schema be read again (a reader fed
-// names from outside must not turn each unknown one into a schema load).
+// cachedTable looks a table up in the cached schema only, by the
+// database's case rules (schema.lookup): an unknown name is ErrInvalid,
+// and neither reads the catalog nor makes the schema be read again (a
+// reader fed names from outside must not turn each unknown one into a
+// statement).
 func (db *DB) cachedTable(ctx context.Context, name string) (*table, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
@@ -287,10 +290,16 @@ func (db *DB) cachedTable(ctx context.Context, name string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := s.tables[name]; t != nil {
-		return t, nil
+	t, err := s.lookup(name)
+	switch {
+	case err != nil && errors.Is(err, ErrInvalid):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%w: unknown table %s: %w (the schema is read once; call Refresh after creating tables)", ErrInvalid, shortQuote(name), err)
+	case t == nil:
+		return nil, invalidf("unknown table %s (the schema is read once; call Refresh after creating tables)", shortQuote(name))
 	}
-	return nil, invalidf("unknown table %s (the schema is read once; call Refresh after creating tables)", shortQuote(name))
+	return t, nil
 }
 
 func (t *table) columnIndex(name string) (int, bool) {
