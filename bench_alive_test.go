@@ -284,7 +284,11 @@ func aliveBenchExplain(ctx context.Context, db *DB, q string, args []any) (strin
 				return "", fmt.Errorf("%s: %w", s, err)
 			}
 		}
-		rows, err = conn.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE softdelete_alive_bench("+strings.Join(lits, ", ")+")")
+		exec := "EXECUTE softdelete_alive_bench"
+		if len(lits) > 0 { // EXECUTE name() is a syntax error
+			exec += "(" + strings.Join(lits, ", ") + ")"
+		}
+		rows, err = conn.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+exec)
 		if err == nil {
 			s, err = aliveBenchRender(rows, false)
 		}
