@@ -224,7 +224,8 @@ func (db *DB) PlanRestore(ctx context.Context, table string, withParents bool, k
 		return nil, err
 	}
 	var plan *RestorePlan
-	err = ex.inTx(ctx, func(ex *executor) error {
+	// At the isolation level of a restore's own transaction.
+	err = ex.inRestoreTx(ctx, func(ex *executor) error {
 		plan = &RestorePlan{Table: t.Name, Counts: map[string]int64{}, Parents: map[string]int64{}}
 		pc := &restorePlanner{plan: plan}
 		if _, err := db.restoreKey(context.WithValue(ctx, restorePlanKey{}, pc), ex, t, key, withParents); err != nil {
