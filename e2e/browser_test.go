@@ -461,6 +461,23 @@ func walk(p *page) {
 	p.open("/audit")
 	p.see(user, "browser test: not spam after all", demoshop.ErasureActor)
 	p.shot("audit")
+
+	// On a phone: the page itself does not scroll sideways (wide tables
+	// scroll in their own box), and the Deleted filter stays in view.
+	if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+		p.fatalf("phone viewport: %v", err)
+	}
+	for _, path := range []string{"/", "/t/orders?deleted=all", fmt.Sprintf("/t/orders/r/%d/delete", demoshop.OrderWithItems), "/trash"} {
+		p.open(path)
+		w, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil || w > 390 {
+			p.fatalf("on a 390 px wide phone, %s is %d px wide (%v)", path, w, err)
+		}
+		if path == "/t/orders?deleted=all" {
+			p.wantCount("#scope-all.active", 1)
+			p.shot("phone-table")
+		}
+	}
 }
 
 type trashOp struct{ op, reason string }
