@@ -29,6 +29,7 @@ datadir=$d/data
 socket=$d/mysqld.sock
 pid-file=$d/mysqld.pid
 log-error=$d/error.log
+tmpdir=$d/tmp
 port=$(port "$i")
 bind-address=127.0.0.1
 user=$RUNUSER
@@ -84,7 +85,7 @@ start() {
   mkdir -p "$DIR"
   local i
   for i in $(seq 1 $N); do
-    mkdir -p "$DIR/node$i/data"
+    mkdir -p "$DIR/node$i/data" "$DIR/node$i/tmp"
     write_cnf "$i"
     mariadb-install-db --no-defaults --datadir="$DIR/node$i/data" --user="$RUNUSER" \
       --auth-root-authentication-method=normal >"$DIR/node$i/install.log" 2>&1
