@@ -596,6 +596,27 @@ func (db *DB) ApplyMigration(ctx context.Context, m *Migration, down bool) error
 		return err
 	}
 	dd := db.dialect.(ddlDialect)
+	if pc, ok := dd.(interface {
+		checkPrivileges(ctx context.Context, ex *executor, tables []string) error
+	}); ok && len(stmts) > 0 {
+		tables := m.Tables
+		if len(tables) == 0 {
+			for _, s := range stmts {
+				if name := alterTargetQuoted(s, '"'); name != "" && !slices.Contains(tables, name) {
+					tables = append(tables, name)
+				}
+			}
+		}
+		if err := pc.checkPrivileges(ctx, db.exec(), tables); err != nil {
+			return err
+		}
+	}
+	privilege := func(raw, err error) error {
+		if raw != nil && db.dialect.Classify(raw) == errPrivilege {
+			return &PrivilegeError{Op: "adopt --apply", Need: "write access to the database", Err: err}
+		}
+		return err
+	}
 	var err error
 	if m.rebuild {
 		err = db.applyWithoutFKs(ctx, stmts, record)
@@ -603,10 +624,11 @@ func (db *DB) ApplyMigration(ctx context.Context, m *Migration, down bool) error
 		err = db.exec().inTx(ctx, func(ex *executor) error {
 			for _, s := range stmts {
 				if _, err := ex.exec(ctx, s); err != nil {
-					return fmt.Errorf("softdelete: %s: %w", firstLine(s), err)
+					return privilege(err, fmt.Errorf("softdelete: %s: %w", firstLine(s), err))
 				}
 			}
-			return record(ctx, ex)
+			err := record(ctx, ex)
+			return privilege(err, err)
 		})
 	} else {
 		err = db.applyStepwise(ctx, m, steps, down)
@@ -631,6 +653,9 @@ func (db *DB) applyStepwise(ctx context.Context, m *Migration, steps []ddlStep, 
 	if !down {
 		var err error
 		if id, err = db.journal(ctx, ex, m, 0); err != nil {
+			if db.dialect.Classify(err) == errPrivilege {
+				return &PrivilegeError{Op: "adopt --apply", Need: mysqlAdoptPrivileges, Err: err}
+			}
 			return err
 		}
 	}
@@ -667,9 +692,30 @@ func (db *DB) applyStepwise(ctx context.Context, m *Migration, steps []ddlStep, 
 // ... LIKE) of the tables they change, and drops the copies: a statement
 // the database would refuse (key too long, a TEXT column without prefix,
 // an index kind the engine lacks) fails here, before anything is applied.
+// The tables their foreign keys link to are copied too, with those keys
+// between the copies, so that what a foreign key forbids also fails here
+// (dropping an index a key needs: error 1553; changing a column a key
+// uses: 1832, 1833; a key the change would leave malformed: errno 150). A
+// unique key the database would turn into a HASH long unique because it
+// grew too long for a b-tree is refused too (MariaDB does that silently,
+// and a HASH key serves no lookup). A privilege the user lacks is a
+// *PrivilegeError.
 func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error {
 	q := db.dialect.Quote
-	ex := db.exec()
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return db.translate(err)
+	}
+	defer conn.Close()
+	ex := &executor{db: db, q: conn}
+	// privilege wraps err (saying what failed) in a *PrivilegeError if
+	// the database's refusal raw is about a privilege.
+	privilege := func(raw, err error) error {
+		if db.dialect.Classify(raw) == errPrivilege {
+			return &PrivilegeError{Op: "adopt --apply", Need: mysqlAdoptPrivileges, Err: err}
+		}
+		return err
+	}
 	tables := m.Tables
 	if len(tables) == 0 {
 		for _, st := range steps {
@@ -680,19 +726,51 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 			}
 		}
 	}
-	copies := map[string]string{}
-	defer func() {
-		for _, c := range copies {
-			ex.exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+q(c))
+	fks, err := db.rehearsalFKs(ctx, ex)
+	if err != nil {
+		return privilege(err, fmt.Errorf("softdelete: rehearsal: reading foreign keys: %w", err))
+	}
+	all := slices.Clone(tables)
+	for _, fk := range fks {
+		if slices.Contains(tables, fk.child) || slices.Contains(tables, fk.parent) {
+			for _, n := range []string{fk.child, fk.parent} {
+				if !slices.Contains(all, n) {
+					all = append(all, n)
+				}
+			}
 		}
-	}()
-	for _, t := range tables {
-		c := fmt.Sprintf("_softdelete_check_%08x", fnv32(t))
-		ex.exec(ctx, "DROP TABLE IF EXISTS "+q(c))
+	}
+	copies := map[string]string{}
+	copyName := func(t string) string { return fmt.Sprintf("_softdelete_check_%08x", fnv32(t)) }
+	drop := func(ctx context.Context) {
+		// Foreign keys between the copies would order the drops.
+		ex.exec(ctx, "SET SESSION foreign_key_checks = 0")
+		for _, t := range all {
+			ex.exec(ctx, "DROP TABLE IF EXISTS "+q(copyName(t)))
+		}
+		ex.exec(ctx, "SET SESSION foreign_key_checks = 1")
+	}
+	drop(ctx) // left over by a rehearsal that was killed
+	defer drop(context.WithoutCancel(ctx))
+	for _, t := range all {
+		c := copyName(t)
 		if _, err := ex.exec(ctx, "CREATE TABLE "+q(c)+" LIKE "+q(t)); err != nil {
-			return fmt.Errorf("softdelete: rehearsal: copying %s: %w", t, err)
+			return privilege(err, fmt.Errorf("softdelete: rehearsal: copying %s: %w", t, err))
 		}
 		copies[t] = c
+	}
+	for _, fk := range fks {
+		c, p := copies[fk.child], copies[fk.parent]
+		if c == "" || p == "" {
+			continue
+		}
+		add := "ALTER TABLE " + q(c) + " ADD CONSTRAINT " + q(fkCopyName(fk)) +
+			" FOREIGN KEY (" + pgCols(db.dialect, fk.cols) + ") REFERENCES " + q(p) + " (" + pgCols(db.dialect, fk.parentCols) + ")"
+		if _, err := ex.exec(ctx, add+" ON DELETE "+fk.onDelete+" ON UPDATE "+fk.onUpdate); err != nil {
+			// A key the server kept but would not create again (SET NULL
+			// on a NOT NULL column): without its actions, or not at all.
+			ex.exec(ctx, add)
+		}
 	}
 	rewrite := func(s string) string {
 		for t, c := range copies {
@@ -701,10 +779,21 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 		}
 		return s
 	}
+	// The server's message names the copies: give their real names back.
+	var names []string
+	for t, c := range copies {
+		names = append(names, c, t)
+	}
+	for _, fk := range fks {
+		if copies[fk.child] != "" && copies[fk.parent] != "" {
+			names = append(names, fkCopyName(fk), fk.name)
+		}
+	}
+	real := strings.NewReplacer(names...)
 	run := func(stmts []string) error {
 		for _, s := range stmts {
 			if _, err := ex.exec(ctx, rewrite(s)); err != nil {
-				return fmt.Errorf("softdelete: %s: %w (found by a rehearsal on an empty copy of the table; nothing was applied)", firstLine(s), err)
+				return privilege(err, &rehearsalError{fmt.Sprintf("softdelete: %s: %s (found by a rehearsal on an empty copy of the table; nothing was applied)", firstLine(s), real.Replace(err.Error())), err})
 			}
 		}
 		return nil
@@ -714,9 +803,138 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 			return err
 		}
 	}
+	if err := db.rehearsalHashes(ctx, ex, steps, copies); err != nil {
+		return err
+	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		if err := run(steps[i].Down); err != nil {
 			return fmt.Errorf("down migration: %w", err)
+		}
+	}
+	return nil
+}
+
+// rehearsalError is a statement the rehearsal saw refused, its message
+// naming the real tables and keys instead of their copies.
+type rehearsalError struct {
+	msg string
+	err error
+}
+
+func (e *rehearsalError) Error() string { return e.msg }
+func (e *rehearsalError) Unwrap() error { return e.err }
+
+// fkCopyName names the copy of a foreign key made for a rehearsal (names
+// of foreign keys are unique in a database).
+func fkCopyName(fk *rehearsalFK) string {
+	return fmt.Sprintf("_softdelete_check_fk_%08x", fnv32(fk.child+"\x00"+fk.name))
+}
+
+// mysqlAdoptPrivileges is what adopt --apply needs on MariaDB/MySQL.
+const mysqlAdoptPrivileges = "ALTER, CREATE, DROP, INDEX and REFERENCES on the database (every statement is first rehearsed on copies of the tables there), and INSERT, UPDATE, DELETE and SELECT on " + adoptJournal
+
+// PrivilegeError: the database user lacks a privilege that an operation
+// needs. It is returned before anything was changed.
+type PrivilegeError struct {
+	Op   string // what needed it, "adopt --apply"
+	Need string // the privileges the operation needs
+	Err  error  // the database's refusal, naming the missing privilege
+}
+
+func (e *PrivilegeError) Error() string {
+	return fmt.Sprintf("softdelete: %s needs %s; the database refused: %v (nothing was changed)", e.Op, e.Need, e.Err)
+}
+
+func (e *PrivilegeError) Unwrap() error { return e.Err }
+
+// rehearsalFK is a foreign key as the rehearsal copies it.
+type rehearsalFK struct {
+	child, name, parent string
+	cols, parentCols    []string
+	onDelete, onUpdate  string
+}
+
+// rehearsalFKs lists the foreign keys between tables of the database.
+func (db *DB) rehearsalFKs(ctx context.Context, ex *executor) ([]*rehearsalFK, error) {
+	rows, err := ex.query(ctx, `SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
+FROM information_schema.KEY_COLUMN_USAGE k
+JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
+  AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND BINARY r.TABLE_NAME = k.TABLE_NAME
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+  AND k.TABLE_NAME NOT LIKE '\_softdelete\_check\_%'
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
+	if err != nil {
+		return nil, err
+	}
+	var out []*rehearsalFK
+	for rows.Next() {
+		var child, name, col, parent, pcol, del, upd string
+		if err := rows.Scan(&child, &name, &col, &parent, &pcol, &del, &upd); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].child == child && out[n-1].name == name {
+			out[n-1].cols = append(out[n-1].cols, col)
+			out[n-1].parentCols = append(out[n-1].parentCols, pcol)
+			continue
+		}
+		out = append(out, &rehearsalFK{child: child, name: name, parent: parent, cols: []string{col}, parentCols: []string{pcol},
+			onDelete: ruleSQL(del), onUpdate: ruleSQL(upd)})
+	}
+	return out, closeRows(rows)
+}
+
+// ruleSQL keeps a referential action read from the catalog to the ones
+// SQL spells (it is written into a statement).
+func ruleSQL(r string) string {
+	switch r {
+	case "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT":
+		return r
+	}
+	return "NO ACTION"
+}
+
+// rehearsalHashes fails if a unique key the steps add came out as a HASH
+// long unique on the copies though the steps did not ask for one: the key
+// grew longer than a b-tree takes (InnoDB: 3072 bytes, 767 with ROW_FORMAT
+// COMPACT or REDUNDANT) and MariaDB silently changed its kind.
+func (db *DB) rehearsalHashes(ctx context.Context, ex *executor, steps []ddlStep, copies map[string]string) error {
+	asked := map[string]bool{} // unique keys the steps add -> USING HASH asked
+	owner := map[string]string{}
+	for _, st := range steps {
+		for _, s := range st.Up {
+			const add = " ADD UNIQUE KEY "
+			if i := strings.Index(s, add); i >= 0 {
+				rest := s[i+len(add):]
+				if j := strings.Index(rest[1:], "` "); rest != "" && rest[0] == '`' && j >= 0 {
+					name := strings.ReplaceAll(rest[1:j+1], "``", "`")
+					asked[name] = strings.Contains(rest, " USING HASH")
+					owner[name] = alterTarget(s)
+				}
+			}
+		}
+	}
+	if len(asked) == 0 {
+		return nil
+	}
+	for name, hash := range asked {
+		c := copies[owner[name]]
+		if hash || c == "" {
+			continue
+		}
+		b := newBuilder(db.dialect, 192)
+		b.WriteString("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ")
+		b.arg(c)
+		b.WriteString(" AND INDEX_NAME = ")
+		b.arg(name)
+		b.WriteString(" AND INDEX_TYPE = 'HASH'")
+		n, err := ex.queryInt64(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: %s: the alive-only unique key %s would be longer than InnoDB takes in a b-tree (3072 bytes; 767 with ROW_FORMAT COMPACT or REDUNDANT): the server would silently make it a HASH long unique, which enforces the key but serves no lookup, so queries that use the key today would scan (found by a rehearsal on an empty copy of the table; nothing was applied). Leave the table out (--table) and shorten the key's columns, or convert it by hand",
+				ErrInvalid, owner[name], name)
 		}
 	}
 	return nil
@@ -731,20 +949,33 @@ func (db *DB) CheckMigration(ctx context.Context, m *Migration) error {
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
-	if dd := db.dialect.(ddlDialect); dd.TransactionalDDL() || len(m.steps) == 0 {
+	steps := m.steps
+	if len(steps) == 0 && (len(m.Up) > 0 || len(m.Down) > 0) {
+		steps = []ddlStep{{m.Up, m.Down}} // built by hand
+	}
+	if dd := db.dialect.(ddlDialect); dd.TransactionalDDL() || len(steps) == 0 {
 		return nil
 	}
-	return db.rehearse(ctx, m, m.steps)
+	return db.rehearse(ctx, m, steps)
 }
 
 // alterTarget returns the table an ALTER TABLE or CREATE INDEX statement
-// written by adopt changes.
-func alterTarget(s string) string {
-	for _, p := range []string{"ALTER TABLE `", " ON `"} {
+// written by adopt for MySQL changes.
+func alterTarget(s string) string { return alterTargetQuoted(s, '`') }
+
+// alterTargetQuoted is alterTarget for identifiers quoted with q.
+func alterTargetQuoted(s string, q byte) string {
+	for _, p := range []string{"ALTER TABLE " + string(q), " ON " + string(q)} {
 		if i := strings.Index(s, p); i >= 0 {
 			rest := s[i+len(p):]
-			if j := strings.Index(rest, "`"); j >= 0 {
-				return strings.ReplaceAll(rest[:j], "``", "`")
+			for j := 0; j < len(rest); j++ {
+				if rest[j] == q {
+					if j+1 < len(rest) && rest[j+1] == q {
+						j++
+						continue
+					}
+					return strings.ReplaceAll(rest[:j], string(q)+string(q), string(q))
+				}
 			}
 		}
 	}

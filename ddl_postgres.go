@@ -1,6 +1,8 @@
 package softdelete
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -94,4 +96,45 @@ func (d postgresDialect) WidenSoftColumn(t *table, col, from, to string) ([]stri
 		return "ALTER TABLE " + d.Quote(t.Name) + " ALTER COLUMN " + d.Quote(col) + " TYPE " + typ
 	}
 	return []string{alter(to)}, []string{alter(from)}
+}
+
+// checkPrivileges: PostgreSQL lets only a table's owner (or a member of
+// the owning role) ALTER it or CREATE INDEX on it, and the journal needs
+// CREATE on the schema (or INSERT and DELETE on it, once it exists).
+// Checked before the migration runs, naming what is missing.
+func (d postgresDialect) checkPrivileges(ctx context.Context, ex *executor, tables []string) error {
+	b := newBuilder(d, 256)
+	b.WriteString(`SELECT current_user::text, current_schema()::text, COALESCE(string_agg(c.relname::text, ', ' ORDER BY c.relname), ''),
+  CASE WHEN to_regclass(quote_ident(current_schema()) || '.` + adoptJournal + `') IS NULL THEN has_schema_privilege(current_schema(), 'CREATE')
+    ELSE has_table_privilege(quote_ident(current_schema()) || '.` + adoptJournal + `', 'INSERT, DELETE') END
+FROM (SELECT 1) one LEFT JOIN pg_class c ON c.relnamespace = to_regnamespace(quote_ident(current_schema()))::oid AND c.relkind IN ('r', 'p')
+  AND NOT pg_has_role(c.relowner, 'USAGE') AND c.relname IN (`)
+	if len(tables) == 0 {
+		b.WriteString("NULL")
+	}
+	for i, t := range tables {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.arg(t)
+	}
+	b.WriteString(")")
+	var user, schema, notOwned string
+	var journal bool
+	if err := ex.queryRow(ctx, b.String(), b.args, &user, &schema, &notOwned, &journal); err != nil {
+		return err
+	}
+	var missing []string
+	if notOwned != "" {
+		missing = append(missing, "user "+user+" does not own "+notOwned)
+	}
+	if !journal {
+		missing = append(missing, "user "+user+" may not create "+adoptJournal+" in schema "+schema+" (or write to it)")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &PrivilegeError{Op: "adopt --apply",
+		Need: "to own the tables it changes (PostgreSQL lets only a table's owner ALTER it or CREATE INDEX on it) and CREATE on the schema for " + adoptJournal,
+		Err:  fmt.Errorf("%s", strings.Join(missing, "; "))}
 }

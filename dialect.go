@@ -17,6 +17,9 @@ const (
 	errForeignKey
 	errBusy     // deadlock, serialization failure, lock timeout: retry the transaction
 	errConnLost // the connection is gone
+	// errPrivilege: the user lacks a privilege (or, SQLite, the file is
+	// read-only).
+	errPrivilege
 )
 
 // dialect is the narrow interface behind which each database lives. Each

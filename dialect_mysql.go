@@ -63,6 +63,11 @@ func (mysqlDialect) Classify(err error) errKind {
 		strings.HasPrefix(msg, "Error 2006"), strings.HasPrefix(msg, "Error 2013"),
 		msg == "invalid connection", strings.Contains(msg, "bad connection"):
 		return errConnLost
+	// 1142 table, 1143 column, 1044 database access denied; 1227 a global
+	// privilege needed.
+	case strings.HasPrefix(msg, "Error 1142"), strings.HasPrefix(msg, "Error 1143"),
+		strings.HasPrefix(msg, "Error 1044"), strings.HasPrefix(msg, "Error 1227"):
+		return errPrivilege
 	}
 	return errOther
 }

@@ -44,6 +44,8 @@ func (postgresDialect) Classify(err error) errKind {
 			return errBusy
 		case "57P01", "57P02", "57P03": // admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now
 			return errConnLost
+		case "42501": // insufficient_privilege (also "must be owner of table")
+			return errPrivilege
 		}
 		if strings.HasPrefix(st.SQLState(), "08") { // connection exception
 			return errConnLost

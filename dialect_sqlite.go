@@ -49,6 +49,8 @@ func (sqliteDialect) Classify(err error) errKind {
 		switch coder.Code() & 0xff {
 		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
 			return errBusy
+		case 8, 23: // SQLITE_READONLY, SQLITE_AUTH
+			return errPrivilege
 		}
 	}
 	msg := err.Error()

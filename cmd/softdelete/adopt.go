@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -82,7 +83,12 @@ func runAdopt(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// Where DDL is not transactional, files that would fail half-way
 		// are not written: every statement is rehearsed first.
 		if err := db.CheckMigration(ctx, m); err != nil {
-			return fail(stderr, "adopt", err)
+			var pe *softdelete.PrivilegeError
+			if !errors.As(err, &pe) {
+				return fail(stderr, "adopt", err)
+			}
+			// Files for someone else to apply: written, not rehearsed.
+			fmt.Fprintf(stderr, "warning: the migration was not rehearsed (%v); whoever applies it needs those privileges\n", err)
 		}
 		files, err := m.WriteFiles(*out, *name, *format)
 		if err != nil {
