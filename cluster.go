@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"unsafe"
 )
@@ -65,7 +66,7 @@ const (
 
 // clusterOn reports whether operations write lock rows. The server is
 // asked once, with the first schema read (detectCluster).
-func (db *DB) clusterOn(context.Context, *executor) bool {
+func (db *DB) clusterOn() bool {
 	return db.cluster.Load() == clusterYes
 }
 
@@ -121,9 +122,18 @@ func (db *DB) writeLocks(ctx context.Context, ex *executor, name, alias string, 
 // lockHidden writes the lock rows of the rows a delete just hid (those
 // with the walk's stamp) in every table other rows reference.
 func (w *walk) lockHidden(ctx context.Context) error {
+	// Tables in name order: with WithClusterLocks on a single server, two
+	// deletes then take their lock rows in the same order.
+	tables := make([]string, 0, len(w.counts))
 	for tbl, n := range w.counts {
+		if n > 0 {
+			tables = append(tables, tbl)
+		}
+	}
+	sort.Strings(tables)
+	for _, tbl := range tables {
 		t := w.s.tables[tbl]
-		if n == 0 || t == nil || len(t.In) == 0 {
+		if t == nil || len(t.In) == 0 {
 			continue
 		}
 		seen := map[string]bool{}
@@ -161,7 +171,7 @@ func (w *walk) lockReferenced(ctx context.Context, c *table, fk *foreignKey, p *
 // (parentGuard). In cluster mode it runs in a transaction that also writes
 // the lock rows of those parents.
 func (m *binding) guardedStmt(ctx context.Context, mex *executor, base unsafe.Pointer, guard bool, fn func(ex *executor) error) error {
-	if !guard || !m.db.clusterOn(ctx, mex) {
+	if !guard || !m.db.clusterOn() {
 		return m.stmt(ctx, mex, func() error { return fn(mex) })
 	}
 	return mex.inTx(ctx, func(ex *executor) error {

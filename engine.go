@@ -821,7 +821,7 @@ func (w *walk) lockParents(ctx context.Context, c *table, fk *foreignKey, p *tab
 	if err = w.ex.queryRow(ctx, b.String(), b.args, &other, &same); err != nil {
 		return 0, 0, err
 	}
-	if w.db.clusterOn(ctx, w.ex) {
+	if w.db.clusterOn() {
 		// The share lock above is node-local on a cluster (cluster.go).
 		err = w.lockReferenced(ctx, c, fk, p, sel)
 	}
@@ -1374,7 +1374,7 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			if err := w.run(ctx, rs); err != nil {
 				return err
 			}
-			if db.clusterOn(ctx, ex) {
+			if db.clusterOn() {
 				if err := w.lockHidden(ctx); err != nil {
 					return err
 				}
