@@ -748,9 +748,25 @@ func (db *DB) lockRows(ctx context.Context, ex *executor, t *table, sel pred) (i
 	b.ident(t.Name)
 	b.WriteString(" x0 WHERE ")
 	sel(b, "x0")
+	lockOrder(b, "x0", t)
 	b.WriteString(lock)
 	b.WriteString(") z")
 	return ex.queryInt64(ctx, b.String(), b.args...)
+}
+
+// lockOrder writes " ORDER BY alias.pk1, ..." before the lock clause of a
+// read that locks several rows of t: every multi-row lock takes its rows
+// in primary-key order, so two operations that lock overlapping sets of
+// rows (a handful of hot parents, a level of a tree) take them in the same
+// order and wait for each other instead of deadlocking. (PostgreSQL locks
+// the rows as the sorted result returns them; InnoDB as the scan reads
+// them, which the order asks to be the primary key.)
+func lockOrder(b *sqlBuilder, alias string, t *table) {
+	if len(t.PK) == 0 || b.d.RowLock(true, alias) == "" {
+		return
+	}
+	b.WriteString(" ORDER BY ")
+	b.identList(alias, t.PK)
 }
 
 // referencedBy writes "(alias.p1, ...) IN (SELECT r.c1, ... FROM child r
@@ -816,7 +832,12 @@ func (w *walk) lockParents(ctx context.Context, c *table, fk *foreignKey, p *tab
 	w.fromCond(b, "lp", p)
 	b.WriteString(" THEN 1 ELSE 0 END AS s FROM ")
 	referencedRows(b, "lp", fk, c.Name, p, sel)
-	b.WriteString(w.db.dialect.RowLock(false, "lp"))
+	lockOrder(b, "lp", p)
+	// A parent in the same table (a tree) is locked for update at once: it
+	// is often a row this restore locks for update next (a level of the
+	// subtree it brings back), and two restores that share a lock and then
+	// both ask to upgrade it deadlock.
+	b.WriteString(w.db.dialect.RowLock(p.Name == c.Name, "lp"))
 	b.WriteString(") z")
 	if err = w.ex.queryRow(ctx, b.String(), b.args, &other, &same); err != nil {
 		return 0, 0, err
@@ -1535,6 +1556,12 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	kp := tableKeyPred(t, key)
+	if withParents {
+		// Hidden parents first, top-down, each a locked step of its own.
+		if parentsRestored, err = db.restoreParentsFirst(ctx, ex, s, t, kp, visiting); err != nil {
+			return nil, err
+		}
+	}
 	// Share-lock the row's parents, then lock the row itself (the order in
 	// which a parent's delete takes them): a concurrent delete of a parent
 	// waits for this restore and then hides the row again with its
@@ -1551,7 +1578,7 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		if p == nil || !p.soft() {
 			continue
 		}
-		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, kp)
+		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, kp, true)
 		if err != nil {
 			return nil, err
 		}
@@ -1582,6 +1609,10 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	if !deleted {
+		if parentsRestored {
+			// Restoring a parent brought this row back (same operation).
+			return &Operation{Kind: OpRestore, Table: t.Name, Key: keyText(keyValue(key)), Counts: map[string]int64{}}, nil
+		}
 		return nil, ErrNotDeleted
 	}
 	// Follow the rules the delete that hid the row followed.
@@ -1641,11 +1672,64 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	return op, nil
 }
 
+// restoreParentsFirst is the first part of RestoreWithParents: before the
+// row (selected by kp) is locked, its hidden parents are restored, each by
+// a restore of its own that restores its own hidden parents first, so the
+// restores run top-down, parent before child, and each locks its row and
+// then the rows below it: the order in which a cascade delete of an
+// ancestor takes its locks. (Locking the row first and then walking up to
+// its parents took the locks bottom-up, and a share lock on a parent then
+// upgraded by that parent's restore: deadlocks with a cascade delete and
+// with another RestoreWithParents under the same parent.)
+//
+// The looks here do not lock: a parent hidden after them is found by the
+// locking read that follows in restoreKeyTx, which restores it then. It
+// reports whether it restored a parent.
+func (db *DB) restoreParentsFirst(ctx context.Context, ex *executor, s *schema, t *table, kp pred, visiting map[string]bool) (bool, error) {
+	type hiddenParent struct {
+		p   *table
+		key []any
+	}
+	var hidden []hiddenParent
+	for _, fk := range t.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() || detachable(fk, t) {
+			continue
+		}
+		pkeys, err := db.deletedParents(ctx, ex, t, fk, p, kp, false)
+		if err != nil {
+			return false, err
+		}
+		for _, pk := range pkeys {
+			hidden = append(hidden, hiddenParent{p: p, key: pk})
+		}
+	}
+	if len(hidden) == 0 {
+		return false, nil
+	}
+	// Only a deleted row's parents are restored.
+	st, err := db.rowState(ctx, ex, t, kp)
+	if err != nil || st != rowDeleted {
+		return false, err // the locking read says what the row is
+	}
+	restored := false
+	for _, h := range hidden {
+		if visiting[h.p.Name+"\x00"+keyText(keyValue(h.key))] {
+			continue // a cycle: that row's restore is under way up the chain
+		}
+		if _, err := db.restoreKeyTx(ctx, ex, h.p, h.key, true, visiting); err != nil && !errors.Is(err, ErrNotDeleted) {
+			return false, err
+		}
+		restored = true
+	}
+	return restored, nil
+}
+
 // deletedParents share-locks the rows of p referenced via fk by the rows
 // of t selected by sel (one row: at most one parent per key) and returns
 // the keys of those that are soft-deleted. A locking read sees the latest
-// committed state of the parents.
-func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *foreignKey, p *table, sel pred) ([][]any, error) {
+// committed state of the parents. With lock false it only reads.
+func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *foreignKey, p *table, sel pred, lock bool) ([][]any, error) {
 	b := newBuilder(db.dialect, 256)
 	b.WriteString("SELECT ")
 	b.identList("dp", p.PK)
@@ -1653,7 +1737,15 @@ func (db *DB) deletedParents(ctx context.Context, ex *executor, t *table, fk *fo
 	b.qualified("dp", p.SoftCol)
 	b.WriteString(" IS NULL THEN 0 ELSE 1 END FROM ")
 	referencedRows(b, "dp", fk, t.Name, p, sel)
-	b.WriteString(db.dialect.RowLock(false, "dp"))
+	if lock {
+		// A parent in the same table (a tree) is locked for update: it is
+		// the row a restore of its own subtree locks for update, and on
+		// MariaDB the tree's walk (UPDATE ... JOIN, which locks every row it
+		// reads) would wait for a share lock held by a restore that waits
+		// for it.
+		lockOrder(b, "dp", p)
+		b.WriteString(db.dialect.RowLock(p.Name == t.Name, "dp"))
+	}
 	rows, err := ex.query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
