@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/softdelete-go/softdelete"
 )
 
 // Delete: the confirmation page lists what the delete hides per table,
@@ -94,21 +96,23 @@ func TestRestoreConflictMessage(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		e.post("/t/customers/r/2/delete", url.Values{}).status(303)
 		e.exec(`INSERT INTO customers (id, name, email) VALUES (3, 'Bobby', 'bob@example.com')`)
-		if !rootAPIPending {
-			r := e.get("/t/customers/r/2/restore").status(409)
-			r.has(`data-kind="conflict"`, "customers(email)", `id="conflict-live-row"`, `href="../../../../t/customers/r/3"`)
-			r.lacks(`id="confirm-restore"`)
-		}
-		r := e.post("/t/customers/r/2/restore", url.Values{}).status(409)
+		// The confirmation page answers with the refusal (a 200: the
+		// page did its job), from PlanRestore.
+		r := e.get("/t/customers/r/2/restore").status(200)
+		r.has(`data-kind="conflict"`, "customers(email)", `id="conflict-live-row"`, `href="../../../../t/customers/r/3"`)
+		r.lacks(`id="confirm-restore"`)
+		r = e.post("/t/customers/r/2/restore", url.Values{}).status(409)
 		r.has(`data-kind="conflict"`, "customers(email)", `href="../../../../t/customers/r/3"`, "Nothing was changed.")
 		if e.alive("customers", 2) {
 			t.Fatal("a conflicting restore restored")
 		}
 		// Once the live row gives the value up, the restore goes through.
 		e.exec(`UPDATE customers SET email = 'bobby@example.com' WHERE id = 3`)
-		if !rootAPIPending {
-			e.get("/t/customers/r/2/restore").status(200).has(`id="confirm-restore"`).match(`data-table="orders"><td>orders</td><td class="num count" data-count="1">`)
-		}
+		// The plan: the customer and the order its delete hid.
+		r = e.get("/t/customers/r/2/restore").status(200).has(`id="confirm-restore"`)
+		r.match(`data-table="orders"><td>orders</td><td class="num count" data-count="1">`)
+		r.match(`data-table="customers"><td>customers</td><td class="num count" data-count="1">`)
+		r.lacks(`data-kind="conflict"`)
 		loc := e.post("/t/customers/r/2/restore", url.Values{"reason": {"back"}}).status(303).location("/t/customers/r/2/restore")
 		e.get(loc).status(200).has(`id="flash"`, "Restored customers 2", `id="row-alive"`)
 	})
@@ -121,17 +125,19 @@ func TestRestoreParentDeleted(t *testing.T) {
 		// Item 4 deleted on its own, then its order (with nothing else).
 		e.post("/t/order_items/r/4/delete", url.Values{}).status(303)
 		e.post("/t/orders/r/2/delete", url.Values{}).status(303)
-		if !rootAPIPending {
-			r := e.get("/t/order_items/r/4/restore").status(409)
-			r.has(`data-kind="parent-deleted"`, "order_items.order_id", `id="restore-with-parents-form"`, `name="with_parents" value="1"`, `data-testid="parent-link"`)
-			r.match(`(?s)id="restore-with-parents".*data-table="orders"><td>orders</td><td class="num count" data-count="1">`)
-			r.match(`(?s)id="restore-with-parents".*data-table="order_items"><td>order_items</td><td class="num count" data-count="1">`)
-		}
+		r := e.get("/t/order_items/r/4/restore").status(200)
+		r.has(`data-kind="parent-deleted"`, "order_items.order_id", `id="restore-with-parents-form"`, `name="with_parents" value="1"`, `data-testid="parent-link"`)
+		r.lacks(`id="confirm-restore"`)
+		r.match(`(?s)id="restore-with-parents".*data-table="orders"><td>orders</td><td class="num count" data-count="1">`)
+		r.match(`(?s)id="restore-with-parents".*data-table="order_items"><td>order_items</td><td class="num count" data-count="1">`)
 		e.post("/t/order_items/r/4/restore", url.Values{}).status(409).has(`data-kind="parent-deleted"`, `id="confirm-restore-with-parents"`)
 		if e.alive("order_items", 4) {
 			t.Fatal("restored under a deleted parent")
 		}
 		e.get("/t/order_items/r/4").status(200).has(`data-table="orders" data-columns="order_id" data-deleted="true"`, `href="../../../t/orders/r/2"`)
+		// Confirmation pages of actions that do not apply say so (200).
+		e.get("/t/orders/r/2/delete").status(200).has(`data-kind="deleted"`).lacks(`id="confirm-delete"`)
+		e.get("/t/orders/r/1/restore").status(200).has(`data-kind="not-deleted"`).lacks(`id="confirm-restore"`, `id="plan"`)
 		e.post("/t/order_items/r/4/restore", url.Values{"with_parents": {"1"}}).status(303)
 		if !e.alive("order_items", 4) || !e.alive("orders", 2) {
 			t.Fatal("restore with parents did not restore both")
@@ -139,22 +145,65 @@ func TestRestoreParentDeleted(t *testing.T) {
 	})
 }
 
+// Delete permanently: deleted rows only, with a confirmation page that
+// says what the database's foreign keys do to the rows that refer to it;
+// audited as an operation with the actor and the reason; the library's
+// refusals are messages (200 on the confirmation page, 409 on the POST).
 func TestDeletePermanently(t *testing.T) {
-	if rootAPIPending {
-		t.Skip("waits for DB.DeletePermanently")
-	}
 	forEachDB(t, func(t *testing.T, e *env) {
-		e.get("/t/reviews/r/1/purge").status(409).has(`data-kind="not-deleted"`).lacks(`id="confirm-purge"`)
+		// An alive row: no button, the page refuses, the POST too.
+		e.get("/t/reviews/r/1").status(200).lacks(`id="purge-link"`)
+		e.get("/t/reviews/r/1/purge").status(200).has(`data-kind="not-deleted"`).lacks(`id="confirm-purge"`)
+		e.post("/t/reviews/r/1/purge", url.Values{"reason": {"spam"}}).status(409).has(`data-kind="not-deleted"`, "Nothing was changed.")
+		if !e.alive("reviews", 1) {
+			t.Fatal("an alive row was deleted permanently")
+		}
 		e.post("/t/reviews/r/1/delete", url.Values{}).status(303)
-		e.get("/t/reviews/r/1/purge").status(200).has(`id="confirm-purge"`, `name="reason"`)
+		e.get("/t/reviews/r/1").status(200).has(`id="purge-link"`)
+		e.get("/t/reviews/r/1/purge").status(200).has(`id="confirm-purge"`, `name="reason"`).lacks(`id="purge-refs"`)
+		if !e.exists("reviews", 1) {
+			t.Fatal("the confirmation page deleted")
+		}
+		e.user = "mallory-cleaner"
 		loc := e.post("/t/reviews/r/1/purge", url.Values{"reason": {"spam"}}).status(303).location("/t/reviews/r/1/purge")
+		op := mustOp(t, loc)
 		e.get(loc).status(200).has("Deleted permanently reviews 1")
 		e.get("/t/reviews/r/1").status(404)
-		// A product still referenced by (deleted) items is refused, with
-		// the rows that hold it linked.
+		if e.exists("reviews", 1) {
+			t.Fatal("the row is still there")
+		}
+		// Audited: the operation, its actor and reason.
+		o, err := e.db.Operation(context.Background(), atoi(t, op))
+		if err != nil || o.Kind != softdelete.OpHardDelete || o.Actor != "mallory-cleaner" || o.Reason != "spam" || o.Table != "reviews" {
+			t.Fatalf("operation %+v, %v", o, err)
+		}
+		e.get("/audit?kind="+softdelete.OpHardDelete).status(200).has(`data-op="`+op+`"`, "mallory-cleaner", "spam")
+		e.user = "alice"
+
+		// A customer: its deleted order goes with it (CASCADE, the
+		// database's), its review is cleared (SET NULL); the page says so.
+		e.post("/t/customers/r/1/delete", url.Values{}).status(303)
+		r := e.get("/t/customers/r/1/purge").status(200).has(`id="confirm-purge"`, `id="purge-refs"`)
+		r.has(`data-table="orders" data-rule="CASCADE"`)
+
+		// A product still referenced by (deleted) items through a
+		// RESTRICT key: the page says what blocks it, with the rows
+		// linked (alive or deleted), and the POST is refused alike.
 		e.post("/t/orders/r/2/delete", url.Values{}).status(303)
 		e.exec(`UPDATE products SET deleted_at = CURRENT_TIMESTAMP WHERE id = 1`)
-		e.post("/t/products/r/1/purge", url.Values{}).status(409).has(`data-kind="restricted"`, `order_items?deleted=all&amp;f.product_id=1`)
+		r = e.get("/t/products/r/1/purge").status(200)
+		r.has(`data-kind="restricted"`, `data-testid="blocker-link"`, `order_items?deleted=all&amp;f.product_id=1`, "4 rows").lacks(`id="confirm-purge"`, "live rows")
+		e.post("/t/products/r/1/purge", url.Values{}).status(409).has(`data-kind="restricted"`, `order_items?deleted=all&amp;f.product_id=1`, "Nothing was changed.")
+		if !e.exists("products", 1) {
+			t.Fatal("a restricted row was deleted permanently")
+		}
+		// Bulk: one row refused, one done.
+		e.post("/t/products/r/2/delete", url.Values{}).status(303)
+		e.post("/t/products/bulk", url.Values{"action": {"purge"}, "all": {"1"}, "deleted": {"only"}}).status(200).
+			has("1 of 2 done.", `data-kind="restricted"`)
+		if e.exists("products", 2) || !e.exists("products", 1) {
+			t.Fatal("bulk delete permanently")
+		}
 	})
 }
 

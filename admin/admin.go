@@ -47,6 +47,9 @@ type handler struct {
 	mux   *http.ServeMux
 	cop   *http.CrossOriginProtection
 	tpl   *templates
+	// exactUpTo: the overview counts tables up to this many rows exactly
+	// (exactCountUpTo; tests lower it).
+	exactUpTo int64
 	// logout is the path, relative to the mount point, of the logout
 	// action when the admin serves a PasswordLogin ("" otherwise).
 	logout string
@@ -107,6 +110,8 @@ func newHandler(db *softdelete.DB, opts Options) (*handler, error) {
 		cop:    http.NewCrossOriginProtection(),
 		tpl:    tpl,
 		public: map[string]http.Handler{},
+
+		exactUpTo: exactCountUpTo,
 	}
 	h.routes()
 	return h, nil

@@ -234,7 +234,7 @@ func (h *handler) bulkDo(q *rq) {
 		case b.Action == "restore":
 			op, err = h.db.Restore(ctx, b.T.Name, k...)
 		default:
-			op, err = h.deletePermanently(ctx, b.T.Name, k...)
+			op, err = h.db.DeletePermanently(ctx, b.T.Name, k...)
 		}
 		if err != nil {
 			pe := q.explain(err)

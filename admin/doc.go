@@ -30,13 +30,16 @@
 // Options.MaxBulk rows. Every table, column, sort and filter name is looked
 // up in the schema; an unknown one is a 400 that says so and never reaches
 // SQL. Outcomes the library reports as typed errors (conflict, deleted
-// parent, RESTRICT, busy, ...) are messages with links, never a 500. The
+// parent, RESTRICT, busy, ...) are messages with links, never a 500: on a
+// confirmation page (a GET that answers "what would this do?") a 200
+// showing the refusal, on the POST a 4xx saying nothing changed. The
 // user is the actor of every operation (softdelete.WithActor) and each
 // destructive form has a reason field (softdelete.WithReason).
 //
 // # URLs (relative to the mount point)
 //
-//	GET  /                          overview: every table, alive / deleted counts
+//	GET  /                          overview: every table, alive / deleted counts (DB.TableCounts:
+//	                                exact up to 100,000 rows, else estimated and shown as "≈ 1.2M")
 //	GET  /t/{table}                 rows: ?deleted=alive|all|only (default alive), q= (search),
 //	                                f.{column}= (equality filter), sort={column} or sort=-{column},
 //	                                after= (cursor of the next page, from the "next page" link)
@@ -45,7 +48,9 @@
 //	                                path-escaped: /t/orders/r/5, /t/order_items/r/5,2
 //	GET  /t/{table}/r/{key}/delete  delete confirmation (PlanDelete); POST deletes
 //	GET  /t/{table}/r/{key}/restore restore confirmation (PlanRestore); POST restores
-//	GET  /t/{table}/r/{key}/purge   delete-permanently confirmation; POST deletes for good
+//	GET  /t/{table}/r/{key}/purge   delete-permanently confirmation (deleted rows only; what the
+//	                                database's foreign keys do to the rows referring to it); POST
+//	                                deletes for good (DeletePermanently, logged with actor and reason)
 //	GET  /t/{table}/bulk            bulk confirmation; POST runs it (see the form fields)
 //	GET  /trash                     delete operations that still hide rows, newest first (?before={op id} pages)
 //	GET  /trash/{op}                one operation (any kind); for a delete, the rows it still hides (?t={table}&p={page})
@@ -101,7 +106,8 @@
 //	          parent deleted: #error[data-kind=parent-deleted], #restore-with-parents (its counts),
 //	          #restore-with-parents-form, #confirm-restore-with-parents; conflict: #error[data-kind=conflict],
 //	          #conflict-live-row
-//	purge     #purge-warning, #purge-form, #confirm-purge
+//	purge     #purge-warning, #purge-refs (tr[data-table][data-rule] td.count[data-count]), #purge-form,
+//	          #confirm-purge; alive row: #error[data-kind=not-deleted]; blocked: #error[data-kind=restricted]
 //	bulk      confirm: #bulk-confirm[data-count][data-action], #bulk-count[data-count], #bulk-preview,
 //	          #bulk-confirm-form, #with-parents, #confirm-bulk, #bulk-nothing, #error[data-kind=too-many];
 //	          result: #bulk-result[data-done][data-total], #bulk-summary ("X of Y done."),

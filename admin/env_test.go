@@ -246,6 +246,21 @@ func (e *env) alive(table string, id int) bool {
 	return n == 1
 }
 
+// exists reports whether the row of table with id is there, alive or
+// deleted.
+func (e *env) exists(table string, id int) bool {
+	e.t.Helper()
+	ph := "?"
+	if e.db.Dialect() == "postgres" {
+		ph = "$1"
+	}
+	var n int
+	if err := e.db.SQL().QueryRow("SELECT COUNT(*) FROM "+table+" WHERE id = "+ph, id).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n == 1
+}
+
 // failOnError fails the test on every error the admin logs (a 500: an
 // outcome it did not explain).
 type failOnError struct{ t *testing.T }

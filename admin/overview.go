@@ -23,7 +23,7 @@ type overviewTable struct {
 	URL        string
 	DeletedURL string // the table's deleted rows, when the user may see them
 	Soft       bool
-	Counts     tableCounts
+	Counts     softdelete.TableCounts
 	Err        string
 	Slow       bool // not counted within the overview's time budget
 	PartOf     string
@@ -33,6 +33,7 @@ type overviewData struct {
 	Tables    []overviewTable
 	Hidden    int // tables the user may not view
 	Estimated bool
+	ExactUpTo int64
 }
 
 func (h *handler) overview(q *rq) {
@@ -41,7 +42,7 @@ func (h *handler) overview(q *rq) {
 		q.fail(err)
 		return
 	}
-	d := &overviewData{}
+	d := &overviewData{ExactUpTo: h.exactUpTo}
 	for _, t := range s.Tables {
 		if !q.can(t.Name, ActionView) {
 			d.Hidden++
@@ -70,7 +71,7 @@ func (h *handler) overview(q *rq) {
 				ot.Slow = true
 				return
 			}
-			c, err := h.tableCounts(ctx, ot.info)
+			c, err := h.db.TableCounts(ctx, ot.info.Name, h.exactUpTo)
 			if err != nil && ctx.Err() != nil && q.ctx.Err() == nil {
 				ot.Slow = true
 				return

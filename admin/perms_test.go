@@ -59,6 +59,12 @@ func TestPermissionsPerTableAndAction(t *testing.T) {
 			e.get("/t/orders/r/2/purge").status(403)
 			e.post("/t/orders/r/2/purge", url.Values{}).status(403)
 			e.post("/t/orders/bulk", url.Values{"action": {"purge"}, "key": {"2"}}).status(403)
+			e.post("/t/orders/bulk", url.Values{"action": {"purge"}, "all": {"1"}, "deleted": {"only"}}).status(403)
+			if !e.exists("orders", 2) {
+				t.Fatal("deleted permanently without permission")
+			}
+			// Other tables are not affected.
+			e.get("/t/customers/r/1").status(200).lacks(`id="purge-link"`) // alive: no button either
 		})
 		t.Run("undo", func(t *testing.T) {
 			e.perms = deny("orders", ActionUndo)

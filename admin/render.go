@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"path"
 	"sort"
@@ -105,6 +106,7 @@ var funcs = template.FuncMap{
 	"sortedCounts": sortedCounts,
 	"add":          func(a, b int) int { return a + b },
 	"num":          fmtNum,
+	"approx":       fmtApprox,
 	"int64":        func(n int) int64 { return int64(n) },
 	"int":          func(n int64) int { return int(n) },
 	"keyLabel":     keyLabel,
@@ -126,6 +128,28 @@ func fmtNum(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// fmtApprox writes an estimated count rounded to two significant digits,
+// with a unit (1.2M, 35K, 990), so that it does not read as exact.
+func fmtApprox(n int64) string {
+	if n < 0 {
+		return "-" + fmtApprox(-n)
+	}
+	f := float64(n)
+	if n >= 100 {
+		p := math.Pow(10, math.Floor(math.Log10(f))-1)
+		f = math.Round(f/p) * p
+	}
+	for _, u := range []struct {
+		div  float64
+		unit string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "K"}} {
+		if f >= u.div {
+			return strconv.FormatFloat(f/u.div, 'f', -1, 64) + u.unit
+		}
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64)
 }
 
 func loadTemplates() (*templates, error) {
@@ -395,19 +419,25 @@ func (q *rq) conflictError(ce *softdelete.ConflictError) *pageError {
 func (q *rq) restrictedError(re *softdelete.RestrictedError, links map[string]string) *pageError {
 	pe := &pageError{Status: http.StatusConflict, Kind: "restricted", Title: "The delete is blocked",
 		Message: "Live rows refer to what this delete would hide, through foreign keys that RESTRICT it. Delete or detach them first."}
-	pe.Items = q.blockerLinks(re.Blockers, links)
+	pe.Items = q.blockerLinks(re.Blockers, links, true)
 	return pe
 }
 
-func (q *rq) blockerLinks(blockers map[string]int64, links map[string]string) []link {
+// blockerLinks: live says the counts are of live rows (a soft delete's
+// blockers); else of rows alive or deleted (a permanent delete's).
+func (q *rq) blockerLinks(blockers map[string]int64, links map[string]string, live bool) []link {
 	var out []link
+	what := ""
+	if live {
+		what = "live "
+	}
 	for _, tc := range sortedCounts(blockers) {
 		u := links[tc.Table]
 		if u == "" {
 			u = q.base + tableRel(tc.Table, nil)
 		}
 		out = append(out, link{Text: tc.Table, URL: u, TestID: "blocker-link",
-			Note: fmt.Sprintf("%d live %s", tc.N, pluralS(tc.N, "row", "rows"))})
+			Note: fmt.Sprintf("%d %s%s", tc.N, what, pluralS(tc.N, "row", "rows"))})
 	}
 	return out
 }

@@ -243,7 +243,10 @@ type actionData struct {
 	WithParents       bool
 	ParentCounts      []tableCount
 	WithParentsCounts []tableCount
-	Reason            string
+	// Purge: what the database's foreign keys do to the rows that
+	// reference the row.
+	PurgeRefs []purgeRef
+	Reason    string
 }
 
 func (q *rq) actionData(t *softdelete.TableInfo, r *row, action string) *actionData {
@@ -286,12 +289,13 @@ func (h *handler) deleteConfirm(q *rq) {
 	}
 	d := q.actionData(t, r, "delete")
 	if r.Deleted {
-		q.render(http.StatusConflict, "action", q.view("delete", "Delete "+d.Label, d).withError(q.explain(softdelete.ErrDeleted)))
+		q.render(http.StatusOK, "action", q.view("delete", "Delete "+d.Label, d).withError(q.explain(softdelete.ErrDeleted)))
 		return
 	}
 	plan, err := h.db.PlanDelete(q.ctx, t.Name, r.Key...)
 	if err != nil {
-		q.render(q.explain(err).Status, "action", q.view("delete", "Delete "+d.Label, d).withError(q.explain(err)))
+		pe := q.explain(err)
+		q.render(confirmStatus(pe), "action", q.view("delete", "Delete "+d.Label, d).withError(pe))
 		return
 	}
 	q.fillPlan(d, t, r, plan)
@@ -309,7 +313,7 @@ func (q *rq) fillPlan(d *actionData, t *softdelete.TableInfo, r *row, plan *soft
 	d.Counts = sortedCounts(plan.Counts)
 	d.Nulled = sortedCounts(plan.Nulled)
 	d.Allowed = plan.Allowed()
-	d.Blockers = q.blockerLinks(plan.Blockers, q.blockerURLs(t, r, false))
+	d.Blockers = q.blockerLinks(plan.Blockers, q.blockerURLs(t, r, false), true)
 }
 
 func (h *handler) deleteDo(q *rq) {
@@ -349,50 +353,58 @@ func (h *handler) restoreConfirm(q *rq) {
 		return
 	}
 	d := q.actionData(t, r, "restore")
+	v := q.view("restore", "Restore "+d.Label, d)
+	// A confirmation page answers its question (what would the restore
+	// do?): a refusal the library reports is the answer, a 200.
 	if !r.Deleted {
-		q.render(http.StatusConflict, "action", q.view("restore", "Restore "+d.Label, d).withError(q.explain(softdelete.ErrNotDeleted)))
+		q.render(http.StatusOK, "action", v.withError(q.explain(softdelete.ErrNotDeleted)))
 		return
 	}
-	status, pe := q.planRestore(d, t, r, false)
-	v := q.view("restore", "Restore "+d.Label, d)
-	if pe != nil {
+	status := http.StatusOK
+	if pe := q.planRestore(d, t, r, false); pe != nil {
+		status = confirmStatus(pe)
 		v.withError(pe)
 	}
 	q.render(status, "action", v)
 }
 
-// planRestore fills what a restore (with parents, if asked) would bring
-// back; a parent that is deleted turns into the offer to restore with
-// parents, with what that brings back.
-func (q *rq) planRestore(d *actionData, t *softdelete.TableInfo, r *row, withParents bool) (int, *pageError) {
-	plan, err := q.h.planRestore(q.ctx, t.Name, withParents, r.Key...)
-	if errors.Is(err, errNoPlan) {
-		d.Allowed, d.WithParents = true, withParents
-		return http.StatusOK, nil
+// confirmStatus is the status of a confirmation page that shows a
+// refusal: the page answered its question ("what would this do?"), so a
+// refusal of the action (409: conflict, deleted parent, RESTRICT, veto...)
+// is a 200; anything else (bad request, not found, busy, internal) keeps
+// its own status.
+func confirmStatus(pe *pageError) int {
+	if pe.Status == http.StatusConflict {
+		return http.StatusOK
 	}
+	return pe.Status
+}
+
+// planRestore fills what a restore (with parents, if asked) would bring
+// back, from DB.PlanRestore; a parent that is deleted turns into the offer
+// to restore with parents, with what that brings back. The error is the
+// library's refusal, explained.
+func (q *rq) planRestore(d *actionData, t *softdelete.TableInfo, r *row, withParents bool) *pageError {
+	plan, err := q.h.db.PlanRestore(q.ctx, t.Name, withParents, r.Key...)
 	if err == nil {
 		d.Allowed = true
 		d.WithParents = withParents
 		d.Counts = sortedCounts(plan.Counts)
 		d.ParentCounts = sortedCounts(plan.Parents)
-		return http.StatusOK, nil
+		return nil
 	}
 	pe := q.explain(err)
 	var pde *softdelete.ParentDeletedError
 	if errors.As(err, &pde) && !withParents {
 		q.offerParents(d, t, r, pe)
 	}
-	return pe.Status, pe
+	return pe
 }
 
 // offerParents adds the restore-with-parents offer to a parent-deleted
 // message: which rows it brings back.
 func (q *rq) offerParents(d *actionData, t *softdelete.TableInfo, r *row, pe *pageError) {
-	plan, err := q.h.planRestore(q.ctx, t.Name, true, r.Key...)
-	if errors.Is(err, errNoPlan) {
-		d.WithParents = true
-		return
-	}
+	plan, err := q.h.db.PlanRestore(q.ctx, t.Name, true, r.Key...)
 	if err != nil {
 		pe.Message += " Restoring with parents is not possible either: " + q.explain(err).Message
 		return
@@ -451,12 +463,76 @@ func (h *handler) purgeConfirm(q *rq) {
 	d := q.actionData(t, r, "purge")
 	v := q.view("purge", "Delete "+d.Label+" permanently", d)
 	if !r.Deleted {
-		q.render(http.StatusConflict, "action", v.withError(&pageError{Status: http.StatusConflict, Kind: "not-deleted", Title: "The row is alive",
+		q.render(http.StatusOK, "action", v.withError(&pageError{Status: http.StatusConflict, Kind: "not-deleted", Title: "The row is alive",
 			Message: "Only deleted rows can be deleted permanently: delete it first."}))
 		return
 	}
-	d.Allowed = true
+	if err := q.purgeRefs(d, t, r); err != nil {
+		pe := q.explain(err)
+		q.render(confirmStatus(pe), "action", v.withError(pe))
+		return
+	}
+	d.Allowed = len(d.Blockers) == 0
+	if !d.Allowed {
+		pe := q.restrictedError(&softdelete.RestrictedError{Table: t.Name}, nil)
+		pe.Message = purgeRestrictedMessage
+		pe.Items = d.Blockers
+		d.Blockers = nil
+		v.withError(pe)
+	}
 	q.render(http.StatusOK, "action", v)
+}
+
+const purgeRestrictedMessage = "Rows (alive or deleted) refer to this row through foreign keys that RESTRICT its removal. Delete them for good or detach them first."
+
+// purgeRef is what the database does, when a row is removed for good, to
+// the rows of one foreign key that reference it (its own ON DELETE rule).
+type purgeRef struct {
+	Table, Columns, Rule string
+	N                    int64
+	URL                  string
+}
+
+// purgeRefs lists, per foreign key referencing r, the rows (alive or
+// deleted) that point at it and what the database's rule does to them; a
+// RESTRICT or NO ACTION key with such rows is a blocker. Only direct
+// references: what a CASCADE removes further down, the database decides
+// (the delete itself reports a refusal from there).
+func (q *rq) purgeRefs(d *actionData, t *softdelete.TableInfo, r *row) error {
+	s, err := q.schema()
+	if err != nil {
+		return err
+	}
+	urls := q.blockerURLs(t, r, true)
+	blockers := map[string]int64{}
+	for _, fk := range t.ReferencedBy {
+		if s.Table(fk.Table) == nil {
+			continue
+		}
+		filters, _, ok := childFilters(fk, r)
+		if !ok {
+			continue
+		}
+		n, err := q.h.db.CountRows(q.ctx, softdelete.RowsQuery{Table: fk.Table, Scope: softdelete.ScopeAll, Filters: filters})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		ref := purgeRef{Table: fk.Table, Columns: strings.Join(fk.Columns, ", "), Rule: fk.SchemaRule.String(), N: n}
+		if q.can(fk.Table, ActionView) && q.can(fk.Table, ActionViewDeleted) {
+			ref.URL = urls[fk.Table]
+		}
+		switch fk.SchemaRule {
+		case softdelete.Restrict, softdelete.NoAction:
+			blockers[fk.Table] += n
+		default:
+			d.PurgeRefs = append(d.PurgeRefs, ref)
+		}
+	}
+	d.Blockers = q.blockerLinks(blockers, urls, false)
+	return nil
 }
 
 func (h *handler) purgeDo(q *rq) {
@@ -471,13 +547,14 @@ func (h *handler) purgeDo(q *rq) {
 	}
 	d := q.actionData(t, r, "purge")
 	d.Reason = q.r.PostFormValue("reason")
-	op, err := h.deletePermanently(q.actx(), t.Name, r.Key...)
+	op, err := h.db.DeletePermanently(q.actx(), t.Name, r.Key...)
 	if err != nil {
 		pe := q.explain(err)
 		var re *softdelete.RestrictedError
 		if errors.As(err, &re) {
 			pe = q.restrictedError(re, q.blockerURLs(t, r, true))
-			pe.Message = "Rows (alive or deleted) refer to this row through foreign keys that RESTRICT its removal. Delete them for good or detach them first."
+			pe.Message = purgeRestrictedMessage
+			pe.Items = q.blockerLinks(re.Blockers, q.blockerURLs(t, r, true), false)
 		}
 		q.render(pe.Status, "action", q.view("purge", "Delete "+d.Label+" permanently", d).withError(nothingChanged(pe)))
 		return

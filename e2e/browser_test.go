@@ -384,11 +384,13 @@ func walk(p *page) {
 
 	// A cancelled order of an erased customer: restoring it needs its
 	// parent, and the page offers "restore with parents".
+	// The confirmation page answers from the restore's plan: no plain
+	// Restore button, the offer and what it brings back.
 	p.open(fmt.Sprintf("/t/orders/r/%d/restore", demoshop.OrphanedOrder))
-	if p.count("#restore-with-parents") == 0 {
-		p.submit("#confirm-restore")
-		p.wantAttr("#error", "data-kind", "parent-deleted")
-	}
+	p.wantAttr("#error", "data-kind", "parent-deleted")
+	p.wantCount("#confirm-restore", 0)
+	p.wantCount("#restore-with-parents", 1)
+	p.wantAttr(`#restore-with-parents tr[data-table="customers"] td.count`, "data-count", "1")
 	p.see("with parents")
 
 	// Undo an operation from the trash: the erasure of customer 6 comes
@@ -428,15 +430,28 @@ func walk(p *page) {
 	// A restore conflict: customer 7's email is held by customer 8; the
 	// message names the key and links the live row.
 	p.open(fmt.Sprintf("/t/customers/r/%d/restore", demoshop.ConflictCustomer))
-	if p.count("#error") == 0 {
-		p.submit("#confirm-restore")
-	}
 	p.wantAttr("#error", "data-kind", "conflict")
+	p.wantCount("#confirm-restore", 0)
 	p.see("A unique value is taken", "customers(email)")
 	p.shot("restore-conflict")
 	p.submit(`a[data-testid="conflict-live-row"]`)
 	p.at(fmt.Sprintf("/t/customers/r/%d", demoshop.ConflictHolder))
 	p.see(demoshop.ConflictEmail)
+
+	// Delete permanently a discontinued product (deleted, nothing refers
+	// to it): its own confirmation page, then it is gone for good.
+	p.open(fmt.Sprintf("/t/products/r/%d", demoshop.DiscontinuedProduct))
+	p.wantCount("#row-deleted", 1)
+	p.submit("#purge-link")
+	p.at(fmt.Sprintf("/t/products/r/%d/purge", demoshop.DiscontinuedProduct))
+	p.see("for good")
+	p.fill("#reason", "browser test: never coming back")
+	p.shot("purge-confirm")
+	p.submit("#confirm-purge")
+	p.wantCount("#flash", 1)
+	p.see(fmt.Sprintf("Deleted permanently products %d", demoshop.DiscontinuedProduct))
+	p.open("/t/products?deleted=only")
+	p.wantCount(row, 1)
 
 	// Bulk restore on "all matching": the three spam reviews.
 	p.open("/t/reviews?deleted=only")
@@ -459,7 +474,7 @@ func walk(p *page) {
 
 	// The audit lists every operation, the browser's under its user.
 	p.open("/audit")
-	p.see(user, "browser test: not spam after all", demoshop.ErasureActor)
+	p.see(user, "browser test: not spam after all", "browser test: never coming back", demoshop.ErasureActor)
 	p.shot("audit")
 
 	// On a phone: the page itself does not scroll sideways (wide tables

@@ -48,6 +48,9 @@ const (
 	SpamReviews = 3
 	SpamActor   = "mod-bot"
 	SpamReason  = "spam"
+	// Products 9 and 10 were discontinued (deleted); nothing refers to
+	// them, so they can be deleted permanently.
+	DiscontinuedProduct = 10
 	// Review 11 holds markup that must render inert.
 	XSSReview = 11
 	XSSBody   = `Nice hub "><img src=x onerror=alert(1)><script>alert(2)</script>`
@@ -292,7 +295,7 @@ func seed(ctx context.Context, db *softdelete.DB) error {
 			return ins("customers", customerCols, row{ConflictHolder, "Margaret Hamilton", ConflictEmail, "Cambridge, MA", daysAgo(2)})
 		},
 		func() error { return del("sam@catalog", "Discontinued", "products", 9) },
-		func() error { return del("sam@catalog", "Discontinued", "products", 10) },
+		func() error { return del("sam@catalog", "Discontinued", "products", DiscontinuedProduct) },
 		func() error { return del(SpamActor, SpamReason, "reviews", 7) },
 		func() error { return del(SpamActor, SpamReason, "reviews", 8) },
 		func() error { return del(SpamActor, SpamReason, "reviews", 9) },
