@@ -48,6 +48,9 @@ type DB struct {
 	lastStamp  atomic.Int64 // last operation stamp handed out, µs since epoch
 	savepoints atomic.Int64 // names savepoints in callers' transactions
 	cluster    atomic.Int32 // cluster mode (cluster.go): clusterUnknown, clusterNo, clusterYes
+	fast       sync.Map     // *table -> *fastTable (fastpath.go)
+	maria      atomic.Int32 // MariaDB INSERT ... RETURNING: 0 unknown, 1 yes, 2 no (fastpath.go)
+	fastOps    atomic.Int64 // operations done by the fast path (tests)
 }
 
 // Option configures a DB.

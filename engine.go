@@ -40,9 +40,10 @@ func tableKeyPred(t *table, key []any) pred {
 }
 
 type opOptions struct {
-	key         any  // root key, for the log (single-row operations)
-	onlyDeleted bool // hard delete: only rows already soft-deleted
-	onlyAlive   bool // hard delete: only alive rows
+	key         any   // root key, for the log (single-row operations)
+	keys        []any // root key values, one per primary key column (single-row operations: the fast path)
+	onlyDeleted bool  // hard delete: only rows already soft-deleted
+	onlyAlive   bool  // hard delete: only alive rows
 	dryRun      bool
 }
 
@@ -1359,6 +1360,9 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 	if err := db.stampCheck(s, t, OpDelete); err != nil {
 		return nil, err
 	}
+	if !o.dryRun && fastKeys(t, o) != nil && db.fastCall(ex) && db.fastInfo(s, t).deleteOK {
+		return db.fastDelete(ctx, ex, s, t, o.keys) // fastpath.go
+	}
 	var op *Operation
 	for attempt := 0; ; attempt++ {
 		op = nil
@@ -1528,6 +1532,17 @@ func (db *DB) restoreKey(ctx context.Context, ex *executor, t *table, key []any,
 	}
 	if err := db.opsFor(ctx, ex); err != nil {
 		return nil, err
+	}
+	if db.fastCall(ex) && !planningRestore(ctx) {
+		s, err := db.schemaFor(ctx, ex)
+		if err != nil {
+			return nil, err
+		}
+		if db.fastInfo(s, t).restoreOK {
+			if op, ok, err := db.fastRestore(ctx, ex, s, t, key); ok || err != nil { // fastpath.go
+				return op, err
+			}
+		}
 	}
 	var op *Operation
 	err := ex.inRestoreTx(ctx, func(ex *executor) error {

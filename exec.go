@@ -187,6 +187,13 @@ func (ex *executor) inTxAt(ctx context.Context, iso sql.IsolationLevel, fn func(
 	if !ok {
 		return fmt.Errorf("softdelete: internal error: executor without *sql.DB")
 	}
+	return ex.retrying(ctx, func() error { return ex.txOnce(ctx, db, iso, fn) })
+}
+
+// retrying runs once, and again while it is refused with ErrBusy, a
+// bounded number of times (WithRetry) with jittered backoff: inTx's loop,
+// also for a single statement that is its own transaction (fastpath.go).
+func (ex *executor) retrying(ctx context.Context, once func() error) (err error) {
 	attempts := ex.db.attempts()
 	for attempt := 1; ; attempt++ {
 		if err := ex.db.checkOpen(); err != nil {
@@ -195,7 +202,7 @@ func (ex *executor) inTxAt(ctx context.Context, iso sql.IsolationLevel, fn func(
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err = ex.txOnce(ctx, db, iso, fn)
+		err = once()
 		var be *BusyError
 		if !errors.As(err, &be) {
 			return err

@@ -694,8 +694,12 @@ func (m *Manager[T]) Delete(ctx context.Context, v *T) error {
 	}
 	// A row restored and deleted again by others between the statements
 	// below is retried a bounded number of times.
+	o := opOptions{key: id}
+	if len(m.tbl.PK) == 1 && m.tbl.PK[0] == m.pk.Column {
+		o.keys = []any{id} // the fast path (fastpath.go) selects by primary key
+	}
 	for attempt := 0; attempt < 3; attempt++ {
-		op, err := m.db.deleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), opOptions{key: id})
+		op, err := m.db.deleteRows(ctx, m.ex, m.tbl, keyPred(m.binding, id), o)
 		if err != nil {
 			return err
 		}

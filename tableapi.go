@@ -31,7 +31,7 @@ func (db *DB) delete(ctx context.Context, ex *executor, table string, key []any,
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		op, err := db.deleteRows(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), dryRun: dry})
+		op, err := db.deleteRows(ctx, ex, t, tableKeyPred(t, key), opOptions{key: keyValue(key), keys: key, dryRun: dry})
 		if err != nil {
 			return nil, err
 		}

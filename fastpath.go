@@ -1,0 +1,406 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Fast path for the everyday single-row operations (issue 11).
+//
+// A soft delete or a restore of one row that nothing references needs none
+// of the walk's machinery: no cascade, no SET NULL bookkeeping, no RESTRICT
+// check, no parent to lock (restore: the table has no soft-deletable
+// parent), no alive-only unique key to check (restore) and no hook to run
+// in between. What is left is the row's UPDATE and the log row, and that is
+// all the fast path sends:
+//
+//   - PostgreSQL: one statement, a writable CTE that updates the row, writes
+//     the log row from what the UPDATE returned and returns the log row's
+//     id. When the context can never end (ctx.Done() == nil) it runs on its
+//     own, as its own transaction: one round trip. A context that can end
+//     could cut the statement after the server committed it, an error for a
+//     change that happened; so with such a context the same statement runs
+//     inside BEGIN/COMMIT, where the deadline never cuts COMMIT (inTx).
+//   - SQLite, MariaDB/MySQL: the two statements hand-written code sends, in
+//     one transaction. A restore first writes the log row from the row it
+//     locks (INSERT ... SELECT, which reads the stamp and the operation it
+//     reverses: no separate SELECT), then updates the row.
+//
+// The path is chosen from the schema (fastDeleteOK, fastRestoreOK) and from
+// the call: not inside the caller's transaction, not a plan, no hooks
+// registered, and never in cluster mode (cluster.go: on Galera both sides
+// of a parent/child race write lock rows, which only the full path does).
+// A row the fast path does not find (missing, already deleted, restored
+// meanwhile) goes to the full path, which tells why.
+//
+// All statements go through the executor: statement hooks, counting and
+// fault injection see them as they see the full path's.
+
+// fastTable is what the fast path keeps per table of one schema.
+type fastTable struct {
+	deleteOK, restoreOK bool
+	counts              string // the log's counts: {"<table>":1}
+	rules               string // the log's rules of a delete (ruleRecord)
+}
+
+// fastInfo returns (and caches) the fast-path facts of t in s. The cache
+// is keyed by the table's pointer: a schema read again has new tables.
+func (db *DB) fastInfo(s *schema, t *table) *fastTable {
+	if v, ok := db.fast.Load(t); ok {
+		return v.(*fastTable)
+	}
+	ft := &fastTable{}
+	counts, _ := json.Marshal(map[string]int64{t.Name: 1})
+	ft.counts = string(counts)
+	ft.rules = ruleRecord(s)
+	ft.deleteOK = t.soft() && len(t.PK) > 0 && t.parent == "" && len(t.In) == 0 && db.stampCheck(s, t, OpDelete) == nil
+	ft.restoreOK = ft.deleteOK && db.stampCheck(s, t, OpRestore) == nil
+	for _, fk := range t.Out {
+		if p := s.tables[fk.Parent]; p == nil || p.soft() {
+			ft.restoreOK = false // a parent that may be hidden: the full path locks and checks it
+		}
+	}
+	for _, u := range t.uniques() {
+		if u.AliveOnly {
+			ft.restoreOK = false // a key a restore may collide on: the full path checks it
+		}
+	}
+	db.fast.Store(t, ft)
+	return ft
+}
+
+// fastCall reports whether the call itself allows the fast path: our own
+// transaction, no hooks, cluster mode known to be off.
+func (db *DB) fastCall(ex *executor) bool {
+	if ex.tx != nil || len(db.hookList()) > 0 {
+		return false
+	}
+	if c := db.cluster.Load(); c == clusterYes {
+		return false // cluster mode: the full path writes the lock rows
+	} else if _, ok := db.dialect.(clusterDialect); ok && c != clusterNo {
+		return false // not known yet
+	}
+	return true
+}
+
+// fastKeys returns the key values of a single-row operation (nil when the
+// operation is not one).
+func fastKeys(t *table, o opOptions) []any {
+	if o.keys != nil && len(o.keys) == len(t.PK) {
+		return o.keys
+	}
+	return nil
+}
+
+// logInsert writes "INSERT INTO softdelete_operations (...) SELECT <op's
+// values>, <target>, <rules>" for op (VALUES (...) with values); target
+// writes the target_op expression (nil: NULL).
+func (db *DB) logInsert(b *sqlBuilder, op *Operation, counts string, values bool, target func(b *sqlBuilder)) {
+	b.WriteString("INSERT INTO softdelete_operations (kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, target_op, rules) ")
+	if values {
+		b.WriteString("VALUES (")
+	} else {
+		b.WriteString("SELECT ")
+	}
+	var stamp any
+	if op.Stamp != nil {
+		stamp = *op.Stamp
+	}
+	for _, v := range []any{op.Kind, stamp, op.Table, logKey(op.Key), op.Actor, op.Reason, op.At, op.Rows, counts, op.Outcome} {
+		if v == nil {
+			b.WriteString("NULL, ")
+			continue
+		}
+		b.arg(v)
+		b.WriteString(", ")
+	}
+	if target != nil {
+		target(b)
+	} else {
+		b.WriteString("NULL")
+	}
+	b.WriteString(", ")
+	if op.rules != "" {
+		b.arg(op.rules)
+	} else {
+		b.WriteString("NULL")
+	}
+	if values {
+		b.WriteString(")")
+	}
+}
+
+// newFastOp fills what recordOp fills before it writes a log row.
+func (db *DB) newFastOp(ctx context.Context, kind string, t *table, key []any) *Operation {
+	return &Operation{Kind: kind, Table: t.Name, Key: keyText(keyValue(key)), Counts: map[string]int64{t.Name: 1},
+		Actor: ctxString(ctx, actorKey), Reason: ctxString(ctx, reasonKey), At: db.timestamp(), Rows: 1, Outcome: "done"}
+}
+
+// fastDelete soft-deletes the alive row of t with key and logs it. A row
+// not alive comes back as an operation with no counts, as from deleteRows.
+func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table, key []any) (*Operation, error) {
+	ft := db.fastInfo(s, t)
+	var done *Operation
+	once := func(ex *executor) error {
+		done = nil
+		st := db.opStamp()
+		op := db.newFastOp(ctx, OpDelete, t, key)
+		op.Stamp = &st
+		op.rules = ft.rules
+		kp := tableKeyPred(t, key)
+		b := newBuilder(db.dialect, 512)
+		if db.dialect.WritableCTE() {
+			b.WriteString("WITH u AS (UPDATE ")
+		} else {
+			b.WriteString("UPDATE ")
+		}
+		b.ident(t.Name)
+		b.WriteString(" SET ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = ")
+		db.stampArg(b, t, ourStamp(st))
+		b.WriteString(" WHERE ")
+		b.ident(t.SoftCol)
+		b.WriteString(" IS NULL AND ")
+		kp(b, "")
+		if db.dialect.WritableCTE() {
+			b.WriteString(" RETURNING 1) ")
+			db.logInsert(b, op, ft.counts, false, nil)
+			b.WriteString(" FROM u RETURNING id")
+			err := ex.queryRow(ctx, b.String(), b.args, &op.ID)
+			if err == ErrNotFound {
+				return nil // not alive
+			}
+			if err != nil {
+				return db.stampTaken(op, err)
+			}
+			done = op
+			return nil
+		}
+		n, err := ex.execN(ctx, b.String(), b.args...)
+		if err != nil || n == 0 {
+			return err
+		}
+		b = newBuilder(db.dialect, 256)
+		db.logInsert(b, op, ft.counts, true, nil)
+		if err := db.fastLogRow(ctx, ex, b, op, nil); err != nil {
+			return err
+		}
+		done = op
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		err := db.fastRun(ctx, ex, once)
+		var ce *ConflictError
+		if errors.As(err, &ce) && attempt < 3 {
+			continue // another process used the same stamp: take a new one (as deleteRows)
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	if done == nil {
+		return &Operation{Kind: OpDelete, Table: t.Name, Key: keyText(keyValue(key)), Counts: map[string]int64{}}, nil
+	}
+	db.fastOps.Add(1)
+	return done, nil
+}
+
+// fastLogRow runs the log INSERT b and reads the new row's id (and, with
+// target non-nil, the target_op it recorded).
+func (db *DB) fastLogRow(ctx context.Context, ex *executor, b *sqlBuilder, op *Operation, target *sql.NullInt64) error {
+	if db.dialect.InsertReturning() || (target != nil && db.mariaReturning(ctx, ex)) {
+		dest := []any{&op.ID}
+		b.WriteString(" RETURNING id")
+		if target != nil {
+			b.WriteString(", target_op")
+			dest = append(dest, target)
+		}
+		return db.stampTaken(op, ex.queryRow(ctx, b.String(), b.args, dest...))
+	}
+	res, err := ex.exec(ctx, b.String(), b.args...)
+	if err != nil {
+		return db.stampTaken(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.translate(err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	if op.ID, err = res.LastInsertId(); err != nil {
+		return db.translate(err)
+	}
+	if target != nil {
+		// MySQL (no INSERT ... RETURNING): the operation reversed is read
+		// from the log row just written.
+		return ex.queryRow(ctx, "SELECT target_op FROM softdelete_operations WHERE id = "+db.ph(1), []any{op.ID}, target)
+	}
+	return nil
+}
+
+// fastRestore restores the soft-deleted row of t with key and logs it.
+// ok is false when the row was not found soft-deleted: the full path then
+// runs (and says why).
+func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table, key []any) (op *Operation, ok bool, err error) {
+	ft := db.fastInfo(s, t)
+	once := func(ex *executor) error {
+		op = db.newFastOp(ctx, OpRestore, t, key)
+		kp := tableKeyPred(t, key)
+		var target sql.NullInt64
+		targetOf := func(alias string) func(b *sqlBuilder) {
+			return func(b *sqlBuilder) {
+				b.WriteString("(SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
+				b.WriteString(db.stampCopy(alias, t, nil))
+				b.WriteString(")")
+			}
+		}
+		b := newBuilder(db.dialect, 640)
+		if db.dialect.WritableCTE() {
+			// The row's stamp as this statement's snapshot saw it; the
+			// UPDATE takes the row only if its latest version still has
+			// that stamp (PostgreSQL re-checks after waiting for a lock), so
+			// the operation it reverses committed before the snapshot and
+			// the subquery finds it. Anything else takes the full path.
+			self := db.dialect.Quote(t.Name)
+			b.WriteString("WITH u AS (UPDATE ")
+			b.ident(t.Name)
+			b.WriteString(" SET ")
+			b.ident(t.SoftCol)
+			b.WriteString(" = NULL FROM (SELECT ")
+			b.ident(t.SoftCol)
+			b.WriteString(" FROM ")
+			b.ident(t.Name)
+			b.WriteString(" WHERE ")
+			kp(b, "")
+			b.WriteString(") r0 WHERE ")
+			kp(b, self)
+			b.WriteString(" AND ")
+			b.qualified(self, t.SoftCol)
+			b.WriteString(" = ")
+			b.qualified("r0", t.SoftCol)
+			b.WriteString(" RETURNING r0.")
+			b.ident(t.SoftCol)
+			b.WriteString(") ")
+			db.logInsert(b, op, ft.counts, false, targetOf("u"))
+			b.WriteString(" FROM u RETURNING id, target_op")
+			err := ex.queryRow(ctx, b.String(), b.args, &op.ID, &target)
+			if err == ErrNotFound {
+				op = nil
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			op.TargetOp = target.Int64
+			return nil
+		}
+		// The log row first, from the row locked as it is now (its stamp
+		// names the operation reversed), then the row.
+		db.logInsert(b, op, ft.counts, false, targetOf("r0"))
+		b.WriteString(" FROM ")
+		b.ident(t.Name)
+		b.WriteString(" r0 WHERE ")
+		kp(b, "r0")
+		b.WriteString(" AND ")
+		b.qualified("r0", t.SoftCol)
+		b.WriteString(" IS NOT NULL")
+		b.WriteString(db.dialect.RowLock(true, "r0"))
+		if err := db.fastLogRow(ctx, ex, b, op, &target); err != nil {
+			if err == ErrNotFound {
+				op = nil
+				return nil
+			}
+			return err
+		}
+		op.TargetOp = target.Int64
+		b = newBuilder(db.dialect, 128)
+		b.WriteString("UPDATE ")
+		b.ident(t.Name)
+		b.WriteString(" SET ")
+		b.ident(t.SoftCol)
+		b.WriteString(" = NULL WHERE ")
+		kp(b, "")
+		b.WriteString(" AND ")
+		b.ident(t.SoftCol)
+		b.WriteString(" IS NOT NULL")
+		n, err := ex.execN(ctx, b.String(), b.args...)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return fmt.Errorf("softdelete: internal error: restoring %s %s changed %d rows after its log row was written", t.Name, op.Key, n)
+		}
+		return nil
+	}
+	if err := db.fastRun(ctx, ex, once); err != nil {
+		return nil, false, err
+	}
+	if op != nil {
+		db.fastOps.Add(1)
+	}
+	return op, op != nil, nil
+}
+
+// fastRun runs once: on PostgreSQL with a context that cannot end, as one
+// statement in its own transaction (retried like inTx on ErrBusy);
+// otherwise in a transaction (restores at the dialect's RestoreIsolation
+// where more than the row's own locking statements read: never here, so
+// the default level, which costs no SET TRANSACTION round trip).
+func (db *DB) fastRun(ctx context.Context, ex *executor, once func(ex *executor) error) error {
+	if db.dialect.WritableCTE() && ctx.Done() == nil {
+		if err := db.checkLogText(ctx); err != nil {
+			return err
+		}
+		err := ex.retrying(ctx, func() error { return once(ex) })
+		if errors.Is(err, ErrConnLost) {
+			return fmt.Errorf("%w (the statement was its own transaction: whether the change was committed is unknown)", err)
+		}
+		return err
+	}
+	return ex.inTx(ctx, once)
+}
+
+// mariaReturning reports whether the server takes INSERT ... RETURNING
+// (MariaDB 10.5 and later; MySQL does not), asked once.
+func (db *DB) mariaReturning(ctx context.Context, ex *executor) bool {
+	if db.dialect.Name() != "mysql" {
+		return false
+	}
+	switch db.maria.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	var v string
+	if err := ex.queryRow(ctx, "SELECT VERSION()", nil, &v); err != nil {
+		return false // asked again next time
+	}
+	ok := mariaReturningVersion(v)
+	if ok {
+		db.maria.Store(1)
+	} else {
+		db.maria.Store(2)
+	}
+	return ok
+}
+
+// mariaReturningVersion reports whether VERSION() names a MariaDB with
+// INSERT ... RETURNING (10.5+).
+func mariaReturningVersion(v string) bool {
+	if !strings.Contains(strings.ToLower(v), "mariadb") {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 10 || (major == 10 && minor >= 5)
+}
