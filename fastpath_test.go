@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -342,6 +343,103 @@ func TestFastPathFaults(t *testing.T) {
 						}
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestFastPathConcurrent: goroutines delete and restore the same rows at
+// once (a context with a deadline on half of them: PostgreSQL's
+// transaction form of the statement). Every success is logged, every
+// restore names the delete it reversed (the delete of the same row just
+// before it in the log), and each row ends deleted exactly when its
+// successful deletes outnumber its restores.
+func TestFastPathConcurrent(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			db := openTest(t, d)
+			fastSchema(t, db)
+			ctx := context.Background()
+			const workers, rounds = 6, 30
+			var mu sync.Mutex
+			dels, ress := map[int64]int{}, map[int64]int{}
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := 0; i < rounds; i++ {
+						id := int64(1 + i%2)
+						c := ctx
+						if w%2 == 1 {
+							var cancel context.CancelFunc
+							c, cancel = context.WithTimeout(ctx, time.Minute)
+							defer cancel()
+						}
+						if (w+i/2)%2 == 0 {
+							if _, err := db.Delete(c, "notes", id); err == nil {
+								mu.Lock()
+								dels[id]++
+								mu.Unlock()
+							} else if !errors.Is(err, ErrDeleted) && !errors.Is(err, ErrBusy) {
+								t.Errorf("delete: %v", err)
+							}
+						} else {
+							if _, err := db.Restore(c, "notes", id); err == nil {
+								mu.Lock()
+								ress[id]++
+								mu.Unlock()
+							} else if !errors.Is(err, ErrNotDeleted) && !errors.Is(err, ErrBusy) {
+								t.Errorf("restore: %v", err)
+							}
+						}
+					}
+				}(w)
+			}
+			wg.Wait()
+			rows, err := db.SQL().QueryContext(ctx, "SELECT id, kind, root_key, COALESCE(target_op, 0) FROM softdelete_operations WHERE root_table = 'notes' ORDER BY id")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			last := map[string]int64{} // key -> the delete not yet restored
+			logged := map[string]int{}
+			for rows.Next() {
+				var id, target int64
+				var kind, key string
+				if err := rows.Scan(&id, &kind, &key, &target); err != nil {
+					t.Fatal(err)
+				}
+				logged[kind+" "+key]++
+				switch kind {
+				case OpDelete:
+					if last[key] != 0 {
+						t.Errorf("delete %d of %s while delete %d still hid it", id, key, last[key])
+					}
+					last[key] = id
+				case OpRestore:
+					if target == 0 || target != last[key] {
+						t.Errorf("restore %d of %s reverses %d, want %d", id, key, target, last[key])
+					}
+					last[key] = 0
+				}
+			}
+			for id := int64(1); id <= 2; id++ {
+				key := fmt.Sprint(id)
+				if logged["delete "+key] != dels[id] || logged["restore "+key] != ress[id] {
+					t.Errorf("row %d: %d deletes and %d restores succeeded, %d and %d logged", id, dels[id], ress[id], logged["delete "+key], logged["restore "+key])
+				}
+				var n int
+				if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM notes WHERE id = "+key+" AND deleted_at IS NOT NULL").Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n != dels[id]-ress[id] {
+					t.Errorf("row %d: deleted=%d after %d deletes and %d restores", id, n, dels[id], ress[id])
+				}
+			}
+			if db.fastOps.Load() == 0 {
+				t.Error("no operation took the fast path")
 			}
 		})
 	}

@@ -246,7 +246,9 @@ func TestKilledConnectionTyped(t *testing.T) {
 			var kill atomic.Bool
 			var db *DB
 			hook := func(ctx context.Context, q string, args []any) error {
-				if strings.HasPrefix(q, "UPDATE") && kill.CompareAndSwap(true, false) {
+				// The first write: UPDATE, or on PostgreSQL the fast path's one
+				// statement (WITH ... UPDATE, fastpath.go).
+				if (strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "WITH")) && kill.CompareAndSwap(true, false) {
 					killAll(t, db)
 				}
 				return nil
