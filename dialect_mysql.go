@@ -165,6 +165,8 @@ ORDER BY s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`)
 		}
 		if kind != "BTREE" {
 			ix.Kind = kind
+		} else {
+			ix.prefix = prefixLike // a range in the column's collation
 		}
 		if expr {
 			s.addIndexExpr(tbl, ix)

@@ -122,7 +122,12 @@ ORDER BY cl.relname, c.conname, k.ord`)
 	rows, err = ex.query(ctx, `SELECT t.relname::text, ic.relname::text, i.indisunique, i.indisprimary,
   i.indpred IS NOT NULL, COALESCE(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), a.attname::text,
   EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x')),
-  am.amname::text
+  am.amname::text,
+  COALESCE(opc.opcname::text LIKE '%\_pattern\_ops', false),
+  COALESCE(quote_ident(cns.nspname::text) || '.' || quote_ident(co.collname::text), ''),
+  COALESCE(co.collname::text IN ('C', 'POSIX', 'ucs_basic', 'pg_c_utf8')
+    OR co.collprovider = 'c' AND co.collcollate::text IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+    OR co.oid = 100 AND db.prov = 'c' AND db.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8'), false)
 FROM pg_index i
 JOIN pg_am am ON am.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid)
 JOIN pg_class t ON t.oid = i.indrelid
@@ -130,6 +135,11 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum <> 0
+LEFT JOIN pg_opclass opc ON opc.oid = i.indclass[(k.ord - 1)::int]
+LEFT JOIN pg_collation co ON co.oid = i.indcollation[(k.ord - 1)::int]
+LEFT JOIN pg_namespace cns ON cns.oid = co.collnamespace
+CROSS JOIN (SELECT d.datcollate::text AS datcollate, COALESCE(to_jsonb(d) ->> 'datlocprovider', 'c') AS prov
+  FROM pg_database d WHERE d.datname = current_database()) db
 WHERE n.nspname = current_schema() AND k.ord <= i.indnkeyatts
 ORDER BY t.relname, ic.relname, k.ord`)
 	if err != nil {
@@ -139,10 +149,23 @@ ORDER BY t.relname, ic.relname, k.ord`)
 		var tbl, pred string
 		var col sql.NullString // NULL: an expression key part (indkey 0)
 		var ix index
-		var kind string
-		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint, &kind); err != nil {
+		var kind, coll string
+		var pattern, codePoint bool
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &ix.Primary, &ix.Partial, &pred, &ix.Def, &col, &ix.Constraint, &kind,
+			&pattern, &coll, &codePoint); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		// A prefix search: the pattern operators on a *_pattern_ops key
+		// (what LIKE 'p%' becomes, but LIKE needs the pattern when the
+		// statement is planned); else a range, in a collation that orders
+		// by code point (C, C.UTF-8...) only: a linguistic one does not
+		// keep the strings that start with p together.
+		switch {
+		case pattern:
+			ix.prefix = prefixPattern
+		case codePoint:
+			ix.prefix, ix.coll = prefixRange, coll
 		}
 		ix.AliveOnly = ix.Partial && aliveOnlyPredicate(" where "+pred)
 		if kind != "btree" {

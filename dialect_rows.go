@@ -18,6 +18,14 @@ type rowsDialect interface {
 	// SearchLike writes a case-insensitive "expr LIKE pattern" with '!' as
 	// the escape character (pattern is a bind argument already escaped).
 	SearchLike(b *sqlBuilder, expr string, pattern string)
+	// PrefixFallback is how a prefix search is written on a column no
+	// index serves it for: a way that compares as SearchPrefix promises
+	// (see writePrefix), with its collation.
+	PrefixFallback() (prefixWay, string)
+	// SearchUnion: a search of several columns is written as a union of
+	// one lookup per column (SQLite's planner reads the whole table for
+	// an OR of index ranges once the page is ordered and limited).
+	SearchUnion() bool
 	// RawSortExpr is the expression that reads a sort column of this kind
 	// as stored, when the driver's conversion of the column would not
 	// compare equal to the stored value once bound again (SQLite times:
@@ -80,6 +88,19 @@ func (mysqlDialect) SearchLike(b *sqlBuilder, expr, pattern string) {
 	b.arg(pattern)
 	b.WriteString(" ESCAPE '!'")
 }
+
+func (sqliteDialect) SearchUnion() bool   { return true }
+func (postgresDialect) SearchUnion() bool { return false }
+func (mysqlDialect) SearchUnion() bool    { return false }
+
+// SQLite: byte by byte, as its default BINARY collation.
+func (sqliteDialect) PrefixFallback() (prefixWay, string) { return prefixRange, "BINARY" }
+
+// PostgreSQL: byte by byte (code point order), as the C collation.
+func (postgresDialect) PrefixFallback() (prefixWay, string) { return prefixRange, `"C"` }
+
+// MariaDB: LIKE, by the column's collation.
+func (mysqlDialect) PrefixFallback() (prefixWay, string) { return prefixLike, "" }
 
 func (sqliteDialect) RawSortExpr(quoted string, kind ColumnKind) string {
 	if kind == KindTime {

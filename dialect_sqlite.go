@@ -123,12 +123,13 @@ ORDER BY m.name, f.id, f.seq`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	rows, err = ex.query(ctx, `SELECT m.name, il.name, il."unique", il.origin, il.partial, COALESCE(s.sql, ''), COALESCE(ii.name, ''), ii.cid = -2
+	rows, err = ex.query(ctx, `SELECT m.name, il.name, il."unique", il.origin, il.partial, COALESCE(s.sql, ''), COALESCE(ii.name, ''), ii.cid = -2,
+  COALESCE(ii.coll, '')
 FROM sqlite_master m
 JOIN pragma_index_list(m.name) il
-JOIN pragma_index_info(il.name) ii
+JOIN pragma_index_xinfo(il.name) ii
 LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name
-WHERE m.type = 'table'
+WHERE m.type = 'table' AND ii.key = 1
 ORDER BY m.name, il.name, ii.seqno`)
 	if err != nil {
 		return nil, err
@@ -138,9 +139,21 @@ ORDER BY m.name, il.name, ii.seqno`)
 		var ix index
 		var origin string
 		var expr bool // an expression key part (cid -2)
-		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &origin, &ix.Partial, &ix.Def, &col, &expr); err != nil {
+		var coll string
+		if err := rows.Scan(&tbl, &ix.Name, &ix.Unique, &origin, &ix.Partial, &ix.Def, &col, &expr, &coll); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		// A prefix search: a range in a BINARY index, LIKE (which ignores
+		// the case of ASCII letters) in a NOCASE one.
+		// Only the built-in collations are written into conditions.
+		switch strings.ToUpper(coll) {
+		case "BINARY":
+			ix.prefix, ix.coll = prefixRange, "BINARY"
+		case "NOCASE":
+			ix.prefix, ix.coll = prefixLike, "NOCASE"
+		case "RTRIM":
+			ix.coll = "RTRIM"
 		}
 		ix.Primary = origin == "pk"
 		ix.Constraint = origin != "c"

@@ -56,16 +56,61 @@ type RowOrder struct {
 	Desc   bool
 }
 
+// SearchMode says how RowsQuery.Search matches a column.
+type SearchMode int
+
+const (
+	// SearchContains: the column contains the text, ignoring case (ILIKE
+	// on PostgreSQL, LIKE elsewhere: '%text%'). No b-tree index serves
+	// it: every row of the scope is read.
+	SearchContains SearchMode = iota
+	// SearchPrefix: the column starts with the text, compared as the
+	// column's index compares, so that the index serves it (a range
+	// scan): case-insensitively on MariaDB under a _ci collation (its
+	// default) and on SQLite on a column indexed with COLLATE NOCASE (ASCII
+	// letters); case-sensitively on PostgreSQL and on SQLite's default
+	// BINARY columns. PostgreSQL serves it from an index whose collation
+	// sorts by code point (C, POSIX, C.UTF-8) or one built with
+	// text_pattern_ops/varchar_pattern_ops; under a linguistic collation
+	// (en_US.UTF-8...) the column is not among the default columns (see
+	// TableInfo.SearchColumns) and is compared byte by byte when named.
+	SearchPrefix
+	// SearchExact: the column equals the text (by its collation: MariaDB's
+	// _ci collations ignore case), which any b-tree index on it serves.
+	// Integer, number and bool columns named in SearchColumns match the
+	// text converted to their kind (none when it does not convert); other
+	// columns are compared in their text form.
+	SearchExact
+)
+
+func (m SearchMode) String() string {
+	switch m {
+	case SearchContains:
+		return "contains"
+	case SearchPrefix:
+		return "prefix"
+	case SearchExact:
+		return "exact"
+	}
+	return "SearchMode(" + strconv.Itoa(int(m)) + ")"
+}
+
 // RowsQuery selects rows of any table, given by name (see DB.Rows).
 type RowsQuery struct {
 	Table   string
 	Scope   Scope
 	Filters []RowFilter // AND-ed
 	// Search, when not empty, keeps rows where one of SearchColumns
-	// contains it (case-insensitively, see DB.Rows); %, _ and \ in it
-	// are literal characters.
-	Search        string
-	SearchColumns []string // default: the table's text columns
+	// matches it as SearchMode says; %, _ and \ in it are literal
+	// characters.
+	Search string
+	// SearchMode: contains (the zero value), starts with, or equals. Only
+	// the last two can be served by an index (see DB.Rows).
+	SearchMode SearchMode
+	// SearchColumns default to TableInfo.SearchColumns(SearchMode): every
+	// text column for SearchContains, the text columns an index serves for
+	// SearchPrefix and SearchExact.
+	SearchColumns []string
 	// OrderBy orders the rows; the primary key is appended as the
 	// tie-breaker, in the direction of the last order column (default:
 	// primary key ascending), so that an index on (column, primary key)
@@ -99,6 +144,9 @@ const (
 	rowsDefaultLimit = 50
 	rowsMaxLimit     = 1000
 	maxCursorLen     = 16 << 10
+	// maxSearchLen bounds RowsQuery.Search, in characters: SQLite
+	// refuses LIKE patterns of more than 50,000 bytes.
+	maxSearchLen = 4096
 )
 
 // rowsPlan is a validated RowsQuery.
@@ -107,11 +155,22 @@ type rowsPlan struct {
 	scope   Scope
 	kinds   []ColumnKind // per column of t
 	filters []rowsFilter
-	search  string // the LIKE pattern, "" for none
-	scols   []int  // search columns
+	search  string      // the search text, "" for none
+	smode   SearchMode  // how it matches
+	scols   []searchCol // search columns
 	order   []orderTerm
 	after   []any // cursor values, one per order term; nil slice: first page
 	limit   int
+}
+
+// searchCol is a search column, with the index that serves the search on
+// it (nil: none does) and, for SearchExact on a column that is not text,
+// the search converted to its kind (skip: it does not convert).
+type searchCol struct {
+	col   int
+	ix    *index
+	value any
+	skip  bool
 }
 
 type rowsFilter struct {
@@ -345,11 +404,26 @@ func (db *DB) rowsPlan(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan,
 		if !utf8.ValidString(q.Search) {
 			return nil, invalidf("search is not valid UTF-8")
 		}
-		p.search = "%" + likeEscape(q.Search) + "%"
+		if strings.IndexByte(q.Search, 0) >= 0 {
+			// SQLite's LIKE ends a pattern at NUL ('%a\x00' would match
+			// every row containing a); no text search wants one.
+			return nil, invalidf("search contains a NUL character")
+		}
+		if n := utf8.RuneCountInString(q.Search); n > maxSearchLen {
+			return nil, invalidf("search of %d characters: at most %d", n, maxSearchLen)
+		}
+		if q.SearchMode < SearchContains || q.SearchMode > SearchExact {
+			return nil, invalidf("unknown search mode %d", int(q.SearchMode))
+		}
+		p.search, p.smode = q.Search, q.SearchMode
 		if len(q.SearchColumns) == 0 {
 			for i, k := range p.kinds {
-				if k == KindText {
-					p.scols = append(p.scols, i)
+				if k != KindText {
+					continue
+				}
+				ix := t.searchIndex(t.Columns[i].Name, q.SearchMode)
+				if ix != nil || q.SearchMode == SearchContains {
+					p.scols = append(p.scols, searchCol{col: i, ix: ix})
 				}
 			}
 		}
@@ -361,7 +435,15 @@ func (db *DB) rowsPlan(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan,
 			if p.kinds[i] == KindBytes {
 				return nil, invalidf("search column %s.%s is binary", t.Name, name)
 			}
-			p.scols = append(p.scols, i)
+			sc := searchCol{col: i, ix: t.searchIndex(name, q.SearchMode)}
+			if q.SearchMode == SearchExact {
+				switch p.kinds[i] {
+				case KindInteger, KindNumber, KindBool:
+					v, err := filterValue(q.Search, p.kinds[i], t.Columns[i].Type)
+					sc.value, sc.skip = v, err != nil
+				}
+			}
+			p.scols = append(p.scols, sc)
 		}
 	}
 	if !paged {
@@ -463,24 +545,163 @@ func (p *rowsPlan) where(b *sqlBuilder) {
 		}
 	}
 	if p.search != "" {
-		if len(p.scols) == 0 {
-			b.WriteString(" AND 1=0")
-			return
+		p.whereSearch(b)
+	}
+}
+
+// whereSearch writes " AND (one search column matches)". Where the
+// dialect asks for it (SearchUnion), a search of several indexed columns
+// is written "key IN (SELECT key ... WHERE c1 matches UNION ALL SELECT key
+// ... WHERE c2 matches)", one index lookup per column.
+func (p *rowsPlan) whereSearch(b *sqlBuilder) {
+	rd := b.d.(rowsDialect)
+	var cols []searchCol
+	for _, sc := range p.scols {
+		if !sc.skip {
+			cols = append(cols, sc)
 		}
-		rd := b.d.(rowsDialect)
-		b.WriteString(" AND (")
-		for i, c := range p.scols {
+	}
+	if len(cols) == 0 {
+		b.WriteString(" AND 1=0")
+		return
+	}
+	if len(cols) > 1 && p.smode != SearchContains && rd.SearchUnion() && len(p.t.PK) > 0 {
+		key := make([]string, len(p.t.PK))
+		for i, c := range p.t.PK {
+			key[i] = b.d.Quote(c)
+		}
+		k := strings.Join(key, ", ")
+		if len(key) > 1 {
+			k = "(" + k + ")"
+		}
+		b.WriteString(" AND " + k + " IN (")
+		for i, sc := range cols {
 			if i > 0 {
-				b.WriteString(" OR ")
+				b.WriteString(" UNION ALL ")
 			}
-			e := b.d.Quote(p.t.Columns[c].Name)
-			if p.kinds[c] != KindText {
-				e = b.d.CastText(e)
-			}
-			rd.SearchLike(b, e, p.search)
+			b.WriteString("SELECT " + strings.Join(key, ", ") + " FROM ")
+			b.ident(p.t.Name)
+			b.WriteString(" WHERE ")
+			p.searchCond(b, sc)
 		}
 		b.WriteByte(')')
+		return
 	}
+	b.WriteString(" AND (")
+	for i, sc := range cols {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		p.searchCond(b, sc)
+	}
+	b.WriteByte(')')
+}
+
+// searchCond writes the condition "the search matches column sc".
+func (p *rowsPlan) searchCond(b *sqlBuilder, sc searchCol) {
+	rd := b.d.(rowsDialect)
+	{
+		e := b.d.Quote(p.t.Columns[sc.col].Name)
+		if sc.value != nil {
+			b.WriteString(e + " = ")
+			b.arg(sc.value)
+			return
+		}
+		if p.kinds[sc.col] != KindText {
+			e = b.d.CastText(e)
+		}
+		switch p.smode {
+		case SearchPrefix:
+			way, coll := prefixNone, ""
+			if sc.ix != nil {
+				way, coll = sc.ix.prefix, sc.ix.coll
+			}
+			if way == prefixNone {
+				way, coll = rd.PrefixFallback()
+			}
+			b.WriteByte('(')
+			writePrefix(b, e, way, coll, p.search)
+			b.WriteByte(')')
+		case SearchExact:
+			if sc.ix != nil && sc.ix.coll != "" {
+				e += " COLLATE " + sc.ix.coll
+			}
+			b.WriteString(e + " = ")
+			b.arg(p.search)
+		default:
+			rd.SearchLike(b, e, "%"+likeEscape(p.search)+"%")
+		}
+	}
+}
+
+// writePrefix writes "expr starts with prefix" the way an index with that
+// prefixWay serves (see prefixWay).
+func writePrefix(b *sqlBuilder, expr string, way prefixWay, coll, prefix string) {
+	switch way {
+	case prefixRange, prefixPattern:
+		lo, hi := ">= ", "< "
+		if way == prefixPattern {
+			lo, hi = "~>=~ ", "~<~ "
+		} else if coll != "" {
+			expr += " COLLATE " + coll
+		}
+		b.WriteString(expr + " " + lo)
+		b.arg(prefix)
+		if next, ok := nextPrefix(prefix); ok {
+			b.WriteString(" AND " + expr + " " + hi)
+			b.arg(next)
+		}
+	default:
+		b.WriteString(expr + " LIKE ")
+		b.arg(likeEscape(prefix) + "%")
+		b.WriteString(" ESCAPE '!'")
+	}
+}
+
+// nextPrefix is the least string, in code point order, greater than every
+// string that starts with s: s with its last character incremented
+// (characters U+10FFFF dropped first); false when there is none (s is
+// only U+10FFFF characters). In UTF-8, byte order is code point order.
+func nextPrefix(s string) (string, bool) {
+	r := []rune(s)
+	for len(r) > 0 {
+		last := r[len(r)-1]
+		if last >= utf8.MaxRune {
+			r = r[:len(r)-1]
+			continue
+		}
+		last++
+		if last >= 0xD800 && last <= 0xDFFF { // surrogates are no characters
+			last = 0xE000
+		}
+		r[len(r)-1] = last
+		return string(r), true
+	}
+	return "", false
+}
+
+// searchIndex is the index that serves a search of that mode on the
+// column: a b-tree whose first key is the column, on every row or on
+// the alive rows (not one declared in code only); for SearchPrefix, one
+// the dialect can use for a prefix (prefixWay). nil when none does (and
+// for SearchContains).
+func (t *table) searchIndex(col string, mode SearchMode) *index {
+	if mode == SearchContains {
+		return nil
+	}
+	var found *index
+	for _, ix := range t.Indexes {
+		if ix.Declared || ix.Kind != "" || len(ix.Columns) == 0 || ix.Columns[0] != col || ix.Partial && !ix.AliveOnly {
+			continue
+		}
+		if mode == SearchPrefix && ix.prefix == prefixNone {
+			continue
+		}
+		if found == nil || found.Partial && !ix.Partial {
+			found = ix
+		}
+	}
+	return found
 }
 
 // whereScope writes the scope's condition.

@@ -271,7 +271,24 @@ type index struct {
 	// parts are the MySQL key parts as written (quoted column, with its
 	// prefix length), parallel to Columns.
 	parts []string
+	// prefix is how a prefix search on the first key column can use the
+	// index (prefixNone: it cannot); coll is the collation of that key
+	// column as written after COLLATE in a condition the index serves
+	// ("" when the column's own collation does).
+	prefix prefixWay
+	coll   string
 }
+
+// prefixWay is how a condition "column starts with p" is written so that
+// an index on the column serves it (dialect_rows.go writes it).
+type prefixWay uint8
+
+const (
+	prefixNone    prefixWay = iota // no index serves it
+	prefixLike                     // col LIKE 'p%' (MariaDB; SQLite on a NOCASE index)
+	prefixRange                    // col COLLATE coll >= p AND col COLLATE coll < next(p): a collation in code point order
+	prefixPattern                  // col ~>=~ p AND col ~<~ next(p): PostgreSQL's *_pattern_ops
+)
 
 // uniques returns the table's unique keys other than the primary key.
 func (t *table) uniques() []*index {
@@ -431,7 +448,7 @@ func (s *schema) addIndexColumn(tbl string, ix index, col string) {
 	}
 	for _, u := range t.Indexes {
 		if u.Name == ix.Name {
-			if col != "" {
+			if col != "" && !u.Expr { // after an expression, no leading column
 				u.Columns = append(u.Columns, col)
 			}
 			return

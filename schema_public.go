@@ -40,6 +40,10 @@ type TableInfo struct {
 	ForeignKeys   []ForeignKeyInfo // this table's references to parents
 	ReferencedBy  []ForeignKeyInfo // other tables' references to this one
 	UniqueKeys    []UniqueKeyInfo  // unique keys other than the primary key
+	// Indexes are the table's indexes, the primary and unique keys among
+	// them, as the database reports them (keys declared in code only are
+	// in UniqueKeys, not here).
+	Indexes []IndexInfo
 	// PartOf names the table this one is a partition or an inheritance
 	// child of (PostgreSQL); its rows are also rows of that table.
 	PartOf string
@@ -59,6 +63,56 @@ func (t *TableInfo) Column(name string) (ColumnInfo, bool) {
 		}
 	}
 	return ColumnInfo{}, false
+}
+
+// IndexInfo is one index of a table.
+type IndexInfo struct {
+	Name string
+	// Columns are the key columns in key order; when a key part is an
+	// expression (lower(email)), only the columns before it.
+	Columns         []string
+	Unique, Primary bool
+	// Partial: the index has a WHERE clause; AliveOnly: it holds the
+	// alive rows (WHERE deleted_at IS NULL, or MariaDB's alive helper
+	// column).
+	Partial, AliveOnly bool
+	// Kind is the access method or index type when it is not a b-tree
+	// (gin, gist, FULLTEXT, HASH...); "" for a b-tree.
+	Kind string
+	// Expression: some key part is an expression rather than a column.
+	Expression bool
+	// PrefixSearch: a SearchPrefix on Columns[0] can use this index (see
+	// SearchPrefix for which PostgreSQL and SQLite indexes can).
+	PrefixSearch bool
+}
+
+// SearchColumns are the columns a RowsQuery searches in that mode when it
+// names none: every text column for SearchContains; for SearchPrefix and
+// SearchExact, the text columns that lead a b-tree index able to serve
+// the search (on every row, or on the alive rows only). Empty when there
+// are none: such a search matches no row.
+func (t *TableInfo) SearchColumns(mode SearchMode) []string {
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range t.Columns {
+		if c.Kind != KindText {
+			continue
+		}
+		ok := mode == SearchContains
+		for _, ix := range t.Indexes {
+			if ok {
+				break
+			}
+			ok = ix.Kind == "" && len(ix.Columns) > 0 && ix.Columns[0] == c.Name && (!ix.Partial || ix.AliveOnly) &&
+				(mode == SearchExact || mode == SearchPrefix && ix.PrefixSearch)
+		}
+		if ok {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // ColumnKind is the family of a column's type, the same on every dialect.
@@ -146,6 +200,14 @@ func (t *table) public() *TableInfo {
 	}
 	for _, fk := range t.In {
 		ti.ReferencedBy = append(ti.ReferencedBy, fk.public())
+	}
+	for _, ix := range t.Indexes {
+		if ix.Declared {
+			continue
+		}
+		ti.Indexes = append(ti.Indexes, IndexInfo{Name: ix.Name, Columns: slices.Clone(ix.Columns), Unique: ix.Unique,
+			Primary: ix.Primary, Partial: ix.Partial, AliveOnly: ix.AliveOnly, Kind: ix.Kind, Expression: ix.Expr,
+			PrefixSearch: ix.prefix != prefixNone})
 	}
 	for _, ix := range t.uniques() {
 		ti.UniqueKeys = append(ti.UniqueKeys, UniqueKeyInfo{Name: ix.Name, Columns: slices.Clone(ix.Columns), AliveOnly: ix.AliveOnly})

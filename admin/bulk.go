@@ -147,7 +147,10 @@ func (q *rq) bulkData(b *bulkReq) *bulkData {
 		d.BackURL = q.base + tableRel(b.T.Name, b.TQ.params())
 		var parts []string
 		if b.TQ.Search != "" {
-			parts = append(parts, fmt.Sprintf("containing %q", b.TQ.Search))
+			sp := b.TQ.searchPlan()
+			how := map[softdelete.SearchMode]string{softdelete.SearchPrefix: "starting with", softdelete.SearchExact: "equal to",
+				softdelete.SearchContains: "containing"}[sp.Mode]
+			parts = append(parts, fmt.Sprintf("%s %s %q", strings.Join(sp.Columns, " or "), how, b.TQ.Search))
 		}
 		for _, f := range b.TQ.Filters {
 			parts = append(parts, fmt.Sprintf("%s = %q", f.Col, f.Val))

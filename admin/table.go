@@ -14,8 +14,10 @@ import (
 	"github.com/softdelete-go/softdelete"
 )
 
-// Table page parameters: deleted=alive|all|only, q= (search), f.COL=VALUE
-// (equality filters), sort=COL or sort=-COL, after= (the next page's cursor).
+// Table page parameters: deleted=alive|all|only, q= (search), match=
+// (how the search matches: starts with by default, exact, contains),
+// f.COL=VALUE (equality filters), sort=COL or sort=-COL, after= (the next
+// page's cursor).
 const (
 	scopeAlive = "alive"
 	scopeAll   = "all"
@@ -23,6 +25,10 @@ const (
 
 	maxSearchLen = 200
 	maxFilters   = 16
+
+	matchPrefix   = "prefix" // the default: indexed text columns, starts with
+	matchExact    = "exact"
+	matchContains = "contains"
 )
 
 type filterParam struct{ Col, Val string }
@@ -31,6 +37,7 @@ type tableQuery struct {
 	T       *softdelete.TableInfo
 	Scope   string
 	Search  string
+	Match   string // matchPrefix, matchExact or matchContains, as asked
 	Filters []filterParam
 	Sort    string // COL or -COL, "" for the primary key
 	After   string
@@ -58,6 +65,17 @@ func (q *rq) parseTableQuery(t *softdelete.TableInfo, v url.Values) (*tableQuery
 	}
 	if utf8.RuneCountInString(tq.Search) > maxSearchLen {
 		return nil, badRequest("The search is longer than %d characters.", maxSearchLen)
+	}
+	if strings.IndexByte(tq.Search, 0) >= 0 {
+		return nil, badRequest("The search contains a NUL character.")
+	}
+	switch m := v.Get("match"); m {
+	case "", matchPrefix:
+		tq.Match = matchPrefix
+	case matchExact, matchContains:
+		tq.Match = m
+	default:
+		return nil, badRequest("match=%q: use prefix, exact or contains.", shorten(m))
 	}
 	if tq.Sort != "" {
 		col := strings.TrimPrefix(tq.Sort, "-")
@@ -99,8 +117,81 @@ func (tq *tableQuery) scope() softdelete.Scope {
 	return softdelete.ScopeAlive
 }
 
+// searchPlan is how the search runs: the mode, the columns (none: every
+// text column, for contains) and whether an index serves it. The default
+// (starts with) searches the text columns an index serves for it; a table
+// with none is searched for equal values on its indexed text columns,
+// else for text contained in any text column.
+type searchPlan struct {
+	Mode    softdelete.SearchMode
+	Columns []string
+	Indexed bool
+	Asked   string // the match the URL asked for
+}
+
+func (tq *tableQuery) searchPlan() searchPlan {
+	sp := searchPlan{Asked: tq.Match}
+	switch tq.Match {
+	case matchContains:
+		sp.Mode = softdelete.SearchContains
+	case matchExact:
+		sp.Mode = softdelete.SearchExact
+	default:
+		sp.Mode = softdelete.SearchPrefix
+	}
+	sp.Columns = visibleOnly(tq.T, tq.T.SearchColumns(sp.Mode))
+	if tq.Match == matchPrefix && len(sp.Columns) == 0 {
+		sp.Mode = softdelete.SearchExact
+		sp.Columns = visibleOnly(tq.T, tq.T.SearchColumns(sp.Mode))
+		if len(sp.Columns) == 0 {
+			sp.Mode = softdelete.SearchContains
+			sp.Columns = visibleOnly(tq.T, tq.T.SearchColumns(sp.Mode))
+		}
+	}
+	sp.Indexed = sp.Mode != softdelete.SearchContains
+	return sp
+}
+
+// visibleOnly drops softdelete's helper columns from a column list.
+func visibleOnly(t *softdelete.TableInfo, cols []string) []string {
+	hidden := hiddenColumns(t)
+	out := []string{}
+	for _, c := range cols {
+		if !hidden[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// describe says which columns were searched and how, for the page.
+func (sp searchPlan) describe(text string) string {
+	how := map[softdelete.SearchMode]string{softdelete.SearchPrefix: "starting with", softdelete.SearchExact: "equal to",
+		softdelete.SearchContains: "containing"}[sp.Mode]
+	if len(sp.Columns) == 0 {
+		return fmt.Sprintf("No text column to search for %q.", text)
+	}
+	s := fmt.Sprintf("Searched %s for values %s %q", strings.Join(sp.Columns, ", "), how, text)
+	switch {
+	case sp.Indexed:
+		s += " (indexed columns; letter case as the database compares them)."
+	default:
+		s += " (ignoring case; reads every row of the table, slow on large tables)."
+	}
+	if sp.Asked == matchPrefix && sp.Mode != softdelete.SearchPrefix {
+		s += " No indexed text column serves a starts-with search here."
+	}
+	return s
+}
+
 func (tq *tableQuery) rowsQuery(limit int) softdelete.RowsQuery {
 	rq := softdelete.RowsQuery{Table: tq.T.Name, Scope: tq.scope(), Search: tq.Search, After: tq.After, Limit: limit}
+	if tq.Search != "" {
+		sp := tq.searchPlan()
+		// None: the mode's default columns, which are none then either
+		// (the search matches no row).
+		rq.SearchMode, rq.SearchColumns = sp.Mode, sp.Columns
+	}
 	for _, f := range tq.Filters {
 		rq.Filters = append(rq.Filters, softdelete.RowFilter{Column: f.Col, Value: f.Val})
 	}
@@ -118,6 +209,9 @@ func (tq *tableQuery) params() url.Values {
 	}
 	if tq.Search != "" {
 		v.Set("q", tq.Search)
+	}
+	if tq.Match != "" && tq.Match != matchPrefix {
+		v.Set("match", tq.Match)
 	}
 	for _, f := range tq.Filters {
 		v.Set("f."+f.Col, f.Val)
@@ -210,6 +304,8 @@ type tablePageData struct {
 	BulkURL    string
 	Hidden     []kv // the query, for the forms that keep it
 	Filtering  bool
+	SearchNote string // which columns the search read, and how
+	Matches    []scopeLink
 	CanDelete  bool
 	CanRestore bool
 	CanPurge   bool
@@ -234,6 +330,12 @@ func (h *handler) tablePage(q *rq) {
 	}
 	d := &tablePageData{T: t, Q: tq, TableURL: q.base + tableRel(t.Name, nil), BulkURL: q.base + tableRel(t.Name, nil) + "/bulk",
 		Hidden: hiddenFields(tq.params()), Filtering: tq.Search != "" || len(tq.Filters) > 0}
+	if tq.Search != "" {
+		d.SearchNote = tq.searchPlan().describe(tq.Search)
+	}
+	for _, m := range []struct{ v, label string }{{matchPrefix, "Starts with"}, {matchExact, "Equals"}, {matchContains, "Contains (slow)"}} {
+		d.Matches = append(d.Matches, scopeLink{Value: m.v, Label: m.label, TestID: "match-" + m.v, Active: tq.Match == m.v})
+	}
 	soft := t.SoftDelete()
 	d.CanDelete = soft && q.can(t.Name, ActionDelete) && tq.Scope != scopeOnly
 	d.CanRestore = soft && q.can(t.Name, ActionRestore) && tq.Scope != scopeAlive
@@ -312,6 +414,7 @@ func (h *handler) tablePage(q *rq) {
 	if d.Filtering {
 		v := tq.params()
 		v.Del("q")
+		v.Del("match")
 		for _, f := range tq.Filters {
 			v.Del("f." + f.Col)
 		}

@@ -84,3 +84,81 @@ func TestTablePage(t *testing.T) {
 		e.get("/t/settings?deleted=only").status(400)
 	})
 }
+
+// The search box: starts with on the indexed text columns by default,
+// equals and contains on request (kept in the URL), and the page says
+// which columns it searched and how.
+func TestTableSearchModes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		e.exec(`CREATE INDEX customers_email ON customers (email)`,
+			`INSERT INTO settings (k, v) VALUES ('th%me', 'light'), ('t_eme', 'x'), ('other', 'theme')`)
+		if err := e.db.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		note := regexp.MustCompile(`data-testid="search-note">([^<]*)<`)
+		noteOf := func(body string) string {
+			m := note.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no search note:\n%.3000s", body)
+			}
+			return m[1]
+		}
+		keys := func(path string) ([]string, string) {
+			r := e.get(path).status(200)
+			return rowKeys(r.Body), r.Body
+		}
+		// settings: k is the primary key (indexed), v is not.
+		got, body := keys("/t/settings?q=th")
+		if strings.Join(got, ",") != "th%25me,theme" {
+			t.Fatalf("prefix th: %v", got)
+		}
+		if n := noteOf(body); !strings.Contains(n, "Searched k for values starting with") || strings.Contains(n, " v ") {
+			t.Fatalf("note %q", n)
+		}
+		if !strings.Contains(body, `<option value="prefix" selected>`) {
+			t.Fatal("prefix not selected")
+		}
+		// Wildcards are literal.
+		for q, want := range map[string]string{"th%": "th%25me", "t_": "t_eme", "%": "", "_": "", `\`: "", "'": ""} {
+			if got, _ := keys("/t/settings?q=" + url.QueryEscape(q)); strings.Join(got, ",") != want {
+				t.Errorf("prefix %q: %v, want %q", q, got, want)
+			}
+		}
+		got, body = keys("/t/settings?q=theme&match=exact")
+		if strings.Join(got, ",") != "theme" || !strings.Contains(noteOf(body), "equal to") {
+			t.Fatalf("exact: %v %q", got, noteOf(body))
+		}
+		got, body = keys("/t/settings?q=HEM&match=contains")
+		if strings.Join(got, ",") != "other,theme" || !strings.Contains(noteOf(body), "reads every row") ||
+			!strings.Contains(body, `<option value="contains" selected>`) {
+			t.Fatalf("contains: %v %q", got, noteOf(body))
+		}
+		e.get("/t/settings?q=x&match=regexp").status(400)
+		e.get("/t/settings?q=x%00").status(400)
+		// customers: email indexed, name not.
+		got, body = keys("/t/customers?q=bob")
+		if strings.Join(got, ",") != "2" || !strings.Contains(noteOf(body), "Searched email for values starting with") {
+			t.Fatalf("customers: %v %q", got, noteOf(body))
+		}
+		// orders has no indexed text column: the search falls back to
+		// contains, and says so.
+		for i := 3; i <= 72; i++ {
+			e.exec(fmt.Sprintf(`INSERT INTO orders (id, customer_id, note) VALUES (%d, %d, 'note %d')`, i, 1+i%2, i))
+		}
+		got, body = keys("/t/orders?q=NOTE")
+		if len(got) != 50 || !strings.Contains(noteOf(body), "No indexed text column") {
+			t.Fatalf("orders: %d rows, %q", len(got), noteOf(body))
+		}
+		// The match is kept by the next page, the scope links and the bulk form.
+		_, body = keys("/t/orders?q=note&match=contains")
+		if !strings.Contains(body, `match=contains`) || !regexp.MustCompile(`href="[^"]*after=[^"]*"`).MatchString(body) {
+			t.Errorf("no next page link:\n%.4000s", body)
+		}
+		for _, want := range []string{`href="../t/orders?deleted=all&amp;match=contains&amp;q=note"`,
+			`name="match" value="contains"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %s", want)
+			}
+		}
+	})
+}

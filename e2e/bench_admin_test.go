@@ -57,7 +57,13 @@ func BenchmarkAdminPages(b *testing.B) {
 				{"deep-page", "/t/events_01?after=" + url.QueryEscape(deep)},
 				{"only-deleted", "/t/events_01?deleted=only"},
 				{"filter-indexed-email", "/t/events_01?f.email=" + url.QueryEscape(probe)},
-				{"search-email", "/t/events_01?q=" + url.QueryEscape(probe)},
+				// The search box: starts with (the default: the indexed text
+				// columns, email here), equals, and contains (every text
+				// column, no index can serve it).
+				{"search-prefix", "/t/events_01?q=" + url.QueryEscape(probe)},
+				{"search-prefix-short", "/t/events_01?q=" + url.QueryEscape(probe[:len(probe)-len("0@example.com")])},
+				{"search-exact", "/t/events_01?match=exact&q=" + url.QueryEscape(probe)},
+				{"search-contains", "/t/events_01?match=contains&q=" + url.QueryEscape(probe)},
 				{"row", "/t/events_01/r/" + strconv.Itoa(rows/2)},
 				{fmt.Sprintf("overview-%d-tables", tables), "/"},
 			} {
