@@ -158,6 +158,7 @@ type rowsPlan struct {
 	search  string      // the search text, "" for none
 	smode   SearchMode  // how it matches
 	scols   []searchCol // search columns
+	union   bool        // write the search as a union of lookups (whereSearch)
 	order   []orderTerm
 	after   []any // cursor values, one per order term; nil slice: first page
 	limit   int
@@ -210,6 +211,9 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 	d := db.dialect
 	rd := d.(rowsDialect)
 	t := p.t
+	if err := db.searchUnion(ctx, p); err != nil {
+		return nil, err
+	}
 	b := newBuilder(d, 256)
 	b.WriteString("SELECT ")
 	for i, c := range t.Columns {
@@ -307,6 +311,41 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 	return page, nil
 }
 
+// searchUnionProbe: a search that matches fewer index entries than this
+// is written as a union of lookups where the dialect asks (SearchUnion).
+const searchUnionProbe = 5000
+
+// searchUnion decides p.union: on a dialect whose planner would read the
+// table in the page's order for a prefix or exact search (SearchUnion),
+// one statement counts the index entries the search matches, up to
+// searchUnionProbe. Few: the page is read through the union of lookups.
+// Many: the plain condition, where reading in the page's order finds a
+// page of matches soon.
+func (db *DB) searchUnion(ctx context.Context, p *rowsPlan) error {
+	if p.search == "" || p.smode == SearchContains || len(p.t.PK) == 0 || !db.dialect.(rowsDialect).SearchUnion() {
+		return nil
+	}
+	// One count per column (an OR would be read by scanning the table).
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("SELECT 0")
+	for _, sc := range p.scols {
+		if sc.skip {
+			continue
+		}
+		b.WriteString(" + (SELECT COUNT(*) FROM (SELECT 1 FROM ")
+		b.ident(p.t.Name)
+		b.WriteString(" WHERE ")
+		p.searchCond(b, sc)
+		b.WriteString(" LIMIT " + strconv.Itoa(searchUnionProbe) + ") AS probe)")
+	}
+	n, err := db.exec().queryInt64(ctx, b.String(), b.args...)
+	if err != nil {
+		return db.rowsErr(err)
+	}
+	p.union = n < searchUnionProbe
+	return nil
+}
+
 // CountRows counts the rows a RowsQuery selects (table, scope, filters
 // and search; order, cursor and limit are ignored).
 func (db *DB) CountRows(ctx context.Context, q RowsQuery) (int64, error) {
@@ -314,6 +353,9 @@ func (db *DB) CountRows(ctx context.Context, q RowsQuery) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A count reads every match anyway: through the lookups, where the
+	// dialect would otherwise scan the table for them.
+	p.union = p.search != "" && p.smode != SearchContains && len(p.t.PK) > 0 && db.dialect.(rowsDialect).SearchUnion()
 	b := newBuilder(db.dialect, 128)
 	b.WriteString("SELECT COUNT(*) FROM ")
 	b.ident(p.t.Name)
@@ -549,12 +591,11 @@ func (p *rowsPlan) where(b *sqlBuilder) {
 	}
 }
 
-// whereSearch writes " AND (one search column matches)". Where the
-// dialect asks for it (SearchUnion), a search of several indexed columns
+// whereSearch writes " AND (one search column matches)". With p.union, it
 // is written "key IN (SELECT key ... WHERE c1 matches UNION ALL SELECT key
-// ... WHERE c2 matches)", one index lookup per column.
+// ... WHERE c2 matches)": one index lookup per column, whatever order the
+// page asks for.
 func (p *rowsPlan) whereSearch(b *sqlBuilder) {
-	rd := b.d.(rowsDialect)
 	var cols []searchCol
 	for _, sc := range p.scols {
 		if !sc.skip {
@@ -565,7 +606,7 @@ func (p *rowsPlan) whereSearch(b *sqlBuilder) {
 		b.WriteString(" AND 1=0")
 		return
 	}
-	if len(cols) > 1 && p.smode != SearchContains && rd.SearchUnion() && len(p.t.PK) > 0 {
+	if p.union {
 		key := make([]string, len(p.t.PK))
 		for i, c := range p.t.PK {
 			key[i] = b.d.Quote(c)

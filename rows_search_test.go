@@ -259,14 +259,13 @@ func TestRowsSearchUsesIndex(t *testing.T) {
 		if _, err := db.SQL().ExecContext(ctx, analyze); err != nil {
 			t.Fatal(err)
 		}
-		var first struct {
+		type stmt struct {
 			q    string
 			args []any
 		}
+		var stmts []stmt
 		hook := func(_ context.Context, q string, args []any) error {
-			if first.q == "" {
-				first.q, first.args = q, args
-			}
+			stmts = append(stmts, stmt{q, args})
 			return nil
 		}
 		for _, tc := range []struct {
@@ -284,17 +283,21 @@ func TestRowsSearchUsesIndex(t *testing.T) {
 				t.Fatalf("%v %s: %v", tc.mode, tc.col, got)
 			}
 			for _, scope := range []Scope{ScopeAlive, ScopeAll} {
-				first.q = ""
+				stmts = nil
 				db.hook = hook
 				searchEmails(t, db, RowsQuery{Search: "user1234", SearchMode: tc.mode, SearchColumns: cols, Scope: scope})
 				db.hook = nil
-				plan := explain(t, db, first.q, first.args)
-				want := tc.index
-				if want == "" {
-					want = "people_"
-				}
-				if !strings.Contains(strings.ToLower(plan), want) {
-					t.Errorf("%v on %q, %v: plan does not use %s:\n%s\n%s", tc.mode, tc.col, scope, want, first.q, plan)
+				// Every statement (SQLite's probe, the page, the count) reads
+				// through the index.
+				for _, st := range stmts {
+					plan := explain(t, db, st.q, st.args)
+					want := tc.index
+					if want == "" {
+						want = "people_"
+					}
+					if !strings.Contains(strings.ToLower(plan), want) || strings.Contains(plan, "SCAN people") {
+						t.Errorf("%v on %q, %v: plan does not use %s:\n%s\n%s", tc.mode, tc.col, scope, want, st.q, plan)
+					}
 				}
 			}
 		}
@@ -406,6 +409,59 @@ CREATE INDEX people_email ON people (email)`); err != nil {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%v %q: %q, want %q", mode, s, got, want)
+			}
+		}
+	})
+}
+
+// TestRowsSearchManyMatches: a search matching more rows than SQLite's
+// probe counts (searchUnionProbe) is read with the plain condition; pages
+// and counts are the same either way.
+func TestRowsSearchManyMatches(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		searchFixture(t, db)
+		n := searchUnionProbe + 500
+		for i := 0; i < n; i += 500 {
+			var vals []string
+			for j := i; j < i+500; j++ {
+				vals = append(vals, fmt.Sprintf("('user%05d@x', 'c%d')", j, j))
+			}
+			if _, err := db.SQL().ExecContext(ctx, "INSERT INTO people (email, code) VALUES "+strings.Join(vals, ", ")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []RowsQuery{{Search: "user", SearchMode: SearchPrefix}, {Search: "user0001", SearchMode: SearchPrefix},
+			{Search: "user", SearchMode: SearchPrefix, OrderBy: []RowOrder{{Column: "email", Desc: true}}}} {
+			q.Table, q.Limit = "people", 7
+			p, err := db.Rows(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"user00000@x", "user00001@x", "user00002@x", "user00003@x", "user00004@x", "user00005@x", "user00006@x"}
+			if q.Search == "user0001" {
+				want = []string{"user00010@x", "user00011@x", "user00012@x", "user00013@x", "user00014@x", "user00015@x", "user00016@x"}
+			}
+			if q.OrderBy != nil {
+				want = nil
+				for j := n - 1; j > n-8; j-- {
+					want = append(want, fmt.Sprintf("user%05d@x", j))
+				}
+			}
+			var got []string
+			for _, r := range p.Rows {
+				got = append(got, r[1].(string))
+			}
+			if !slices.Equal(got, want) || p.Next == "" {
+				t.Errorf("%q %v: %v, want %v (next %q)", q.Search, q.OrderBy, got, want, p.Next)
+			}
+			c, err := db.CountRows(ctx, q)
+			wantN := int64(n)
+			if q.Search == "user0001" {
+				wantN = 10
+			}
+			if err != nil || c != wantN {
+				t.Errorf("%q: count %d, %v; want %d", q.Search, c, err, wantN)
 			}
 		}
 	})

@@ -62,6 +62,7 @@ func BenchmarkAdminPages(b *testing.B) {
 				// column, no index can serve it).
 				{"search-prefix", "/t/events_01?q=" + url.QueryEscape(probe)},
 				{"search-prefix-short", "/t/events_01?q=" + url.QueryEscape(probe[:len(probe)-len("0@example.com")])},
+				{"search-prefix-broad", "/t/events_01?q=user"}, // every row matches
 				{"search-exact", "/t/events_01?match=exact&q=" + url.QueryEscape(probe)},
 				{"search-contains", "/t/events_01?match=contains&q=" + url.QueryEscape(probe)},
 				{"row", "/t/events_01/r/" + strconv.Itoa(rows/2)},
