@@ -255,7 +255,9 @@ func (db *DB) operation(ctx context.Context, ex *executor, id int64) (*Operation
 }
 
 // OperationKeys calls fn, in batches, with the primary keys of the rows of
-// table that delete operation id hid and that are still hidden by it.
+// table that delete operation id hid and that are still hidden by it. It
+// reads them all; to show them a page at a time, by key from a cursor (the
+// trash of a large delete), use Rows with RowsQuery.Operation and After.
 func (db *DB) OperationKeys(ctx context.Context, id int64, table string, batch int, fn func(keys [][]any) error) error {
 	op, err := db.Operation(ctx, id)
 	if err != nil {

@@ -123,6 +123,18 @@ type RowsQuery struct {
 	// row. A cursor is only valid for the same table and OrderBy.
 	After string
 	Limit int // rows per page: default 50, at most 1000
+	// Operation, when not 0, keeps the rows that delete operation
+	// Operation hid and still hides: those carrying its stamp (Scope is
+	// then ignored). With the
+	// default order (the primary key) and After, the rows of a large
+	// delete are paged by key, as OperationKeys cannot. An operation that
+	// is not a delete, or a table that is not soft-deletable, is
+	// ErrInvalid; an unknown one *OperationNotFoundError.
+	Operation int64
+	// WithOperations also reads, for each row, the delete operation that
+	// hid it (RowsPage.Operations): one lookup per row in the log's
+	// unique index on stamps.
+	WithOperations bool
 }
 
 // RowsPage is one page of rows.
@@ -138,6 +150,11 @@ type RowsPage struct {
 	// Next is the cursor of the next page (RowsQuery.After), "" when this
 	// page is the last.
 	Next string
+	// Operations, with RowsQuery.WithOperations, holds per row the id of
+	// the logged delete operation whose stamp the row carries: the one
+	// that hid it. 0 for an alive row, and for one hidden outside
+	// softdelete (or by a delete whose log entry was pruned).
+	Operations []int64
 }
 
 const (
@@ -151,6 +168,7 @@ const (
 
 // rowsPlan is a validated RowsQuery.
 type rowsPlan struct {
+	db      *DB
 	t       *table
 	scope   Scope
 	kinds   []ColumnKind // per column of t
@@ -159,6 +177,9 @@ type rowsPlan struct {
 	smode   SearchMode  // how it matches
 	scols   []searchCol // search columns
 	union   bool        // write the search as a union of lookups (whereSearch)
+	opStamp *stamp      // RowsQuery.Operation's stamp
+	wantOps bool        // RowsQuery.WithOperations on a soft-deletable table
+	withOps bool        // and the log exists: read each row's operation
 	order   []orderTerm
 	after   []any // cursor values, one per order term; nil slice: first page
 	limit   int
@@ -230,8 +251,20 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 			b.WriteString(o.raw)
 		}
 	}
+	opCol := -1 // index of the operation's id in the row
+	if p.withOps {
+		// The delete whose stamp the row carries (the log's stamps are
+		// unique), as Restore finds it.
+		opCol = len(t.Columns) + len(extra)
+		b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
+		b.WriteString(db.stampCopy("r0", t, nil))
+		b.WriteString(") AS softdelete_hidden_by") // not "id": ORDER BY "id" would be ambiguous
+	}
 	b.WriteString(" FROM ")
 	b.ident(t.Name)
+	if p.withOps {
+		b.WriteString(" r0")
+	}
 	b.WriteString(" WHERE ")
 	p.where(b)
 	if p.after != nil {
@@ -261,6 +294,12 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 		page.Columns[i] = c.Name
 	}
 	n := len(t.Columns) + len(extra)
+	if opCol >= 0 {
+		n++
+	}
+	if p.wantOps {
+		page.Operations = []int64{}
+	}
 	var lastRaw []any
 	for rows.Next() {
 		if len(page.Rows) == p.limit {
@@ -295,6 +334,13 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 		}
 		for _, j := range extra {
 			raw[j] = normRaw(raw[j])
+		}
+		if p.wantOps {
+			var id int64
+			if opCol >= 0 {
+				id, _ = normValue(raw[opCol], KindInteger, "bigint").(int64)
+			}
+			page.Operations = append(page.Operations, id)
 		}
 		lastRaw = raw
 		page.Rows = append(page.Rows, row)
@@ -413,12 +459,45 @@ func unknownCol(t *table, name, what string) error {
 }
 
 func (db *DB) rowsPlan(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan, error) {
+	p, err := db.rowsPlanChecked(ctx, q, paged)
+	if err != nil {
+		return nil, err
+	}
+	// Statements only once every argument is checked.
+	t := p.t
+	if q.Operation != 0 {
+		op, err := db.Operation(ctx, q.Operation)
+		if err != nil {
+			return nil, err
+		}
+		if op.Stamp == nil || op.Kind != OpDelete {
+			return nil, invalidf("operation %d is a %s: only deletes hide rows", op.ID, op.Kind)
+		}
+		if !t.soft() {
+			return nil, invalidf("table %s is not soft-deletable: no operation hides its rows", t.Name)
+		}
+		st := ourStamp(*op.Stamp)
+		p.opStamp = &st
+	}
+	if paged && q.WithOperations && t.soft() {
+		p.wantOps = true
+		ok, err := db.opsReadable(ctx, db.exec())
+		if err != nil {
+			return nil, err
+		}
+		p.withOps = ok // no log: no operation hid any row
+	}
+	return p, nil
+}
+
+// rowsPlanChecked checks q against the schema, sending nothing.
+func (db *DB) rowsPlanChecked(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan, error) {
 	t, err := db.cachedTable(ctx, q.Table)
 	if err != nil {
 		return nil, err
 	}
 	dname := db.dialect.Name()
-	p := &rowsPlan{t: t, scope: q.Scope, kinds: make([]ColumnKind, len(t.Columns))}
+	p := &rowsPlan{db: db, t: t, scope: q.Scope, kinds: make([]ColumnKind, len(t.Columns))}
 	for i, c := range t.Columns {
 		p.kinds[i] = columnKind(c.Type)
 	}
@@ -575,7 +654,11 @@ func tieBreaker(t *table) []int {
 
 // where writes the scope, filters and search.
 func (p *rowsPlan) where(b *sqlBuilder) {
-	p.whereScope(b)
+	if p.opStamp != nil {
+		p.db.stampEq(b, "", p.t, *p.opStamp) // deleted rows: the scope does not matter
+	} else {
+		p.whereScope(b)
+	}
 	for _, f := range p.filters {
 		b.WriteString(" AND ")
 		b.ident(p.t.Columns[f.col].Name)

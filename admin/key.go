@@ -9,7 +9,8 @@ import (
 )
 
 // Row keys in URLs: the primary key's values joined by ",", each value with
-// "%" and "," escaped ("%25", "%2C") (and a key of only dots as "%2E"s),
+// "%" and "," escaped ("%25", "%2C") (a key of only dots as "%2E"s, a key
+// of one empty string as "%00"),
 // and the whole then escaped as one path segment. "/t/orders/r/5", "/t/order_items/r/5,2", a text key "a,b" is
 // "/t/x/r/a%252Cb".
 
@@ -35,13 +36,21 @@ func valueText(v any) string {
 
 var keyEscaper = strings.NewReplacer("%", "%25", ",", "%2C")
 
+// emptyKey is the segment of a key that is one empty string.
+const emptyKey = "%00"
+
 func encodeKey(key []any) string {
 	parts := make([]string, len(key))
 	for i, v := range key {
 		parts[i] = keyEscaper.Replace(valueText(v))
 	}
 	s := strings.Join(parts, ",")
-	if strings.Trim(s, ".") == "" && s != "" {
+	if s == "" {
+		// A key of one empty value: an empty path segment matches no
+		// route. No key encodes to a "%" other than %25, %2C and %2E.
+		return emptyKey
+	}
+	if strings.Trim(s, ".") == "" {
 		// "." and ".." are path segments browsers and routers resolve.
 		s = strings.ReplaceAll(s, ".", "%2E")
 	}
@@ -51,6 +60,9 @@ func encodeKey(key []any) string {
 // decodeKey splits a key segment (already path-unescaped by the router)
 // into its values.
 func decodeKey(s string) ([]string, error) {
+	if s == emptyKey {
+		return []string{""}, nil
+	}
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
 		v, err := url.PathUnescape(p)

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -207,7 +206,7 @@ type hiddenTable struct {
 	Rows    []link
 	NextURL string
 	Visible bool // the user may see the table's deleted rows
-	Page    int
+	Deep    bool // a page after the first
 }
 
 const opKeysPage = 100
@@ -237,13 +236,7 @@ func (h *handler) trashOp(q *rq) {
 	if op.Kind == softdelete.OpDelete && op.Stamp != nil {
 		d.IsTrash = true
 		sel := q.r.URL.Query().Get("t")
-		page := 0
-		if p := q.r.URL.Query().Get("p"); p != "" {
-			if page, err = strconv.Atoi(p); err != nil || page < 0 || page > 1_000_000 {
-				q.fail(badRequest("p=%q is not a page number.", p))
-				return
-			}
-		}
+		after := q.r.URL.Query().Get("after")
 		if sel != "" {
 			if _, ok := op.Counts[sel]; !ok {
 				q.fail(badRequest("Operation %d hid no rows of %q.", id, sel))
@@ -256,12 +249,12 @@ func (h *handler) trashOp(q *rq) {
 				d.Tables = append(d.Tables, ht)
 				continue
 			}
-			p := 0
+			a := ""
 			if sel == tc.Table {
-				p = page
+				a = after
 			}
-			ht.Page = p
-			keys, more, err := h.opKeys(q, id, tc.Table, p*opKeysPage, opKeysPage)
+			ht.Deep = a != ""
+			keys, next, err := h.opKeys(q, id, tc.Table, a, opKeysPage)
 			if err != nil {
 				q.fail(err)
 				return
@@ -269,8 +262,8 @@ func (h *handler) trashOp(q *rq) {
 			for _, k := range keys {
 				ht.Rows = append(ht.Rows, link{Text: keyLabel(k), URL: q.base + rowRel(tc.Table, k, "")})
 			}
-			if more {
-				ht.NextURL = q.base + "trash/" + strconv.FormatInt(id, 10) + "?" + url.Values{"t": {tc.Table}, "p": {strconv.Itoa(p + 1)}}.Encode()
+			if next != "" {
+				ht.NextURL = q.base + "trash/" + strconv.FormatInt(id, 10) + "?" + url.Values{"t": {tc.Table}, "after": {next}}.Encode()
 			}
 			d.Tables = append(d.Tables, ht)
 		}
@@ -279,31 +272,27 @@ func (h *handler) trashOp(q *rq) {
 	q.render(http.StatusOK, "op", q.view("op", title, d))
 }
 
-var errEnough = errors.New("enough")
-
-// opKeys reads keys [skip, skip+n) of the rows operation id still hides in
-// table, and whether there are more.
-func (h *handler) opKeys(q *rq, id int64, table string, skip, n int) ([][]any, bool, error) {
-	var out [][]any
-	seen := 0
-	more := false
-	err := h.db.OperationKeys(q.ctx, id, table, 500, func(keys [][]any) error {
-		for _, k := range keys {
-			if seen >= skip {
-				if len(out) == n {
-					more = true
-					return errEnough
-				}
-				out = append(out, k)
-			}
-			seen++
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errEnough) {
-		return nil, false, err
+// opKeys reads a page of the keys of the rows operation id still hides in
+// table, by key after the cursor after ("": from the first), and the next
+// page's cursor ("" when this is the last): a keyset page, as deep as the
+// delete is large (DB.Rows with RowsQuery.Operation).
+func (h *handler) opKeys(q *rq, id int64, table, after string, n int) ([][]any, string, error) {
+	t, err := q.tableInfo(table)
+	if err != nil {
+		return nil, "", err
 	}
-	return out, more, nil
+	if len(t.PrimaryKey) == 0 {
+		return nil, "", nil // rows without a key cannot be linked
+	}
+	page, err := h.db.Rows(q.ctx, softdelete.RowsQuery{Table: t.Name, Operation: id, After: after, Limit: n})
+	if err != nil {
+		return nil, "", err
+	}
+	keys := make([][]any, 0, len(page.Rows))
+	for _, r := range page.Rows {
+		keys = append(keys, rowKey(t, page.Columns, r))
+	}
+	return keys, page.Next, nil
 }
 
 // audit lists every operation, filtered by table, actor, kind and time.

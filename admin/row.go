@@ -91,8 +91,8 @@ func (h *handler) rowPage(q *rq) {
 		}
 		d.Fields = append(d.Fields, f)
 	}
-	if r.Op != nil {
-		d.OpURL = q.base + "trash/" + strconv.FormatInt(r.Op.ID, 10)
+	if r.OpID != 0 {
+		d.OpURL = q.base + "trash/" + strconv.FormatInt(r.OpID, 10)
 	}
 	if t.SoftDelete() {
 		if !r.Deleted && q.can(t.Name, ActionDelete) {

@@ -153,13 +153,15 @@ type row struct {
 	Key       []any
 	Deleted   bool
 	DeletedAt time.Time
-	Op        *softdelete.Operation // the delete operation that hid it, when known
+	OpID      int64                 // the delete operation that hid it, 0 when unknown
+	Op        *softdelete.Operation // that operation, read for one row (loadRow)
 }
 
 // loadRow reads the row with key, alive or deleted; a deleted row needs
 // the view-deleted permission.
 func (q *rq) loadRow(t *softdelete.TableInfo, key []any) (*row, error) {
-	page, err := q.h.db.Rows(q.ctx, softdelete.RowsQuery{Table: t.Name, Scope: softdelete.ScopeAll, Filters: keyFilters(t, key), Limit: 1})
+	page, err := q.h.db.Rows(q.ctx, softdelete.RowsQuery{Table: t.Name, Scope: softdelete.ScopeAll, Filters: keyFilters(t, key), Limit: 1,
+		WithOperations: true})
 	if err != nil {
 		return nil, err
 	}
@@ -168,18 +170,22 @@ func (q *rq) loadRow(t *softdelete.TableInfo, key []any) (*row, error) {
 			Message: "Table " + t.Name + " has no row with the key " + keyLabel(key) + " (it may have been deleted permanently)."}
 	}
 	r := &row{Table: t, Columns: page.Columns, Values: page.Rows[0], Key: key}
-	q.markDeleted([]*row{r})
+	q.markDeleted([]*row{r}, page.Operations)
+	if r.OpID != 0 {
+		if op, err := q.h.db.Operation(q.ctx, r.OpID); err == nil {
+			r.Op = op
+		}
+	}
 	if r.Deleted && !q.can(t.Name, ActionViewDeleted) {
 		return nil, forbidden(t.Name, ActionViewDeleted)
 	}
 	return r, nil
 }
 
-// markDeleted sets Deleted, DeletedAt and, where the log tells, the
-// operation that hid each row.
-func (q *rq) markDeleted(rows []*row) {
-	stamps := map[time.Time][]*row{}
-	for _, r := range rows {
+// markDeleted sets Deleted, DeletedAt and, from ops (RowsPage.Operations,
+// one per row; nil when not read), the operation that hid each row.
+func (q *rq) markDeleted(rows []*row, ops []int64) {
+	for i, r := range rows {
 		if r.Table.DeletedColumn == "" {
 			continue
 		}
@@ -190,64 +196,9 @@ func (q *rq) markDeleted(rows []*row) {
 		r.Deleted = true
 		if tm, ok := r.Values[j].(time.Time); ok {
 			r.DeletedAt = tm.UTC()
-			stamps[r.DeletedAt] = append(stamps[r.DeletedAt], r)
 		}
-	}
-	if len(stamps) == 0 {
-		return
-	}
-	// The operation that hid a row is the delete whose stamp is the row's
-	// soft-delete value; it was logged at or shortly after that instant.
-	// One query reads the deletes logged from the page's earliest stamp to
-	// shortly after its latest; only when that window holds more deletes
-	// than it reads are a few stamps looked up one by one.
-	var lo, hi time.Time
-	for st := range stamps {
-		if lo.IsZero() || st.Before(lo) {
-			lo = st
+		if i < len(ops) {
+			r.OpID = ops[i]
 		}
-		if st.After(hi) {
-			hi = st
-		}
-	}
-	found := func(ops []softdelete.Operation) {
-		for i := range ops {
-			if ops[i].Stamp == nil {
-				continue
-			}
-			if rs, ok := stamps[ops[i].Stamp.UTC()]; ok {
-				op := ops[i]
-				for _, r := range rs {
-					r.Op = &op
-				}
-				delete(stamps, ops[i].Stamp.UTC())
-			}
-		}
-	}
-	ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: lo, Until: hi.Add(stampWindow), Limit: stampWindowOps})
-	if err != nil {
-		return
-	}
-	found(ops)
-	if len(ops) < stampWindowOps {
-		return // the window was read whole: the other stamps have no logged delete
-	}
-	n := 0
-	for st := range stamps {
-		if n == maxStampLookups {
-			break
-		}
-		n++
-		ops, err := q.h.db.Operations(q.ctx, softdelete.OpFilter{Kind: softdelete.OpDelete, Since: st, Until: st.Add(stampWindow), Limit: 20})
-		if err != nil {
-			return
-		}
-		found(ops)
 	}
 }
-
-const (
-	stampWindowOps  = 500
-	maxStampLookups = 5
-	stampWindow     = 30 * time.Second
-)

@@ -323,7 +323,9 @@ func (h *handler) tablePage(q *rq) {
 		q.fail(err)
 		return
 	}
-	page, err := h.db.Rows(q.ctx, tq.rowsQuery(pageSize))
+	rowsQ := tq.rowsQuery(pageSize)
+	rowsQ.WithOperations = true
+	page, err := h.db.Rows(q.ctx, rowsQ)
 	if err != nil {
 		q.fail(err)
 		return
@@ -373,7 +375,7 @@ func (h *handler) tablePage(q *rq) {
 	for i, vals := range page.Rows {
 		rows[i] = &row{Table: t, Columns: page.Columns, Values: vals, Key: rowKey(t, page.Columns, vals)}
 	}
-	q.markDeleted(rows)
+	q.markDeleted(rows, page.Operations)
 	parents := q.parentLinks(t)
 	for _, r := range rows {
 		tr := tableRow{Deleted: r.Deleted}
@@ -383,8 +385,8 @@ func (h *handler) tablePage(q *rq) {
 		}
 		if r.Deleted {
 			tr.DeletedAt = fmtTime(r.DeletedAt)
-			if r.Op != nil {
-				tr.OpID, tr.OpURL = r.Op.ID, q.base+"trash/"+strconv.FormatInt(r.Op.ID, 10)
+			if r.OpID != 0 {
+				tr.OpID, tr.OpURL = r.OpID, q.base+"trash/"+strconv.FormatInt(r.OpID, 10)
 			}
 		}
 		for j, v := range r.Values {
