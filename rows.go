@@ -481,6 +481,8 @@ func (db *DB) rowsPlan(ctx context.Context, q RowsQuery, paged bool) (*rowsPlan,
 	}
 	if paged && q.WithOperations && t.soft() {
 		p.wantOps = true
+	}
+	if p.wantOps && (q.Scope != ScopeAlive || p.opStamp != nil) { // alive rows: none was hidden
 		ok, err := db.opsReadable(ctx, db.exec())
 		if err != nil {
 			return nil, err

@@ -160,10 +160,17 @@ type row struct {
 // loadRow reads the row with key, alive or deleted; a deleted row needs
 // the view-deleted permission.
 func (q *rq) loadRow(t *softdelete.TableInfo, key []any) (*row, error) {
-	page, err := q.h.db.Rows(q.ctx, softdelete.RowsQuery{Table: t.Name, Scope: softdelete.ScopeAll, Filters: keyFilters(t, key), Limit: 1,
-		WithOperations: true})
+	rowsQ := softdelete.RowsQuery{Table: t.Name, Scope: softdelete.ScopeAll, Filters: keyFilters(t, key), Limit: 1}
+	page, err := q.h.db.Rows(q.ctx, rowsQ)
 	if err != nil {
 		return nil, err
+	}
+	if t.SoftDelete() && len(page.Rows) == 1 && page.Rows[0][indexOf(page.Columns, t.DeletedColumn)] != nil {
+		// Hidden: read it again with the operation that hid it.
+		rowsQ.WithOperations = true
+		if page, err = q.h.db.Rows(q.ctx, rowsQ); err != nil {
+			return nil, err
+		}
 	}
 	if len(page.Rows) == 0 {
 		return nil, &pageError{Status: http.StatusNotFound, Kind: "not-found", Title: "No such row",
