@@ -41,11 +41,14 @@
 //	GET  /                          overview: every table, alive / deleted counts (DB.TableCounts:
 //	                                exact up to 100,000 rows, else estimated and shown as "≈ 1.2M")
 //	GET  /t/{table}                 rows: ?deleted=alive|all|only (default alive), q= (search),
+//	                                match=prefix|exact|contains (default prefix: the indexed text
+//	                                columns start with q; contains reads every text column of every row),
 //	                                f.{column}= (equality filter), sort={column} or sort=-{column},
 //	                                after= (cursor of the next page, from the "next page" link)
 //	GET  /t/{table}/r/{key}         one row; {key} is the primary key's values joined by ","
-//	                                (each value with "%" and "," escaped as %25, %2C), then
-//	                                path-escaped: /t/orders/r/5, /t/order_items/r/5,2
+//	                                (each value with "%" and "," escaped as %25, %2C; a key of one
+//	                                empty string is %00), then path-escaped: /t/orders/r/5,
+//	                                /t/order_items/r/5,2
 //	GET  /t/{table}/r/{key}/delete  delete confirmation (PlanDelete); POST deletes
 //	GET  /t/{table}/r/{key}/restore restore confirmation (PlanRestore); POST restores
 //	GET  /t/{table}/r/{key}/purge   delete-permanently confirmation (deleted rows only; what the
@@ -53,7 +56,7 @@
 //	                                deletes for good (DeletePermanently, logged with actor and reason)
 //	GET  /t/{table}/bulk            bulk confirmation; POST runs it (see the form fields)
 //	GET  /trash                     delete operations that still hide rows, newest first (?before={op id} pages)
-//	GET  /trash/{op}                one operation (any kind); for a delete, the rows it still hides (?t={table}&p={page})
+//	GET  /trash/{op}                one operation (any kind); for a delete, the rows it still hides (?t={table}&after={cursor})
 //	GET  /audit                     every operation: ?table= &actor= &kind= &since= &until= (UTC, 2006-01-02[T15:04]) &before=
 //	POST /op/{id}/undo              undo a delete operation
 //	GET/POST /login, POST /logout   with NewWithPasswordLogin only
