@@ -22,7 +22,10 @@ import (
 // alive (restore, undo, Create, Save) one per parent it checks. Two such
 // operations on different nodes then write the same row, certification
 // refuses one (error 1213, ErrBusy) and the library retries it on fresh
-// data. Lock rows are buckets (CRC32 of the key, 4096 per referenced key),
+// data. The rule: an operation writes the lock row of every referenced row
+// whose state (alive or hidden) it changes (a delete for the rows it hides,
+// a restore or undo for the rows it brings back) or decides on (a parent
+// it needs alive, a parent whose operation it hands a row over to). Lock rows are buckets (CRC32 of the key, 4096 per referenced key),
 // so a cascade of any size writes at most 4096 per table; two unrelated
 // keys in one bucket cost a retry, never a wrong answer.
 //
@@ -133,36 +136,72 @@ func (w *walk) lockHidden(ctx context.Context) error {
 	sort.Strings(tables)
 	for _, tbl := range tables {
 		t := w.s.tables[tbl]
-		if t == nil || len(t.In) == 0 {
+		if t == nil {
 			continue
 		}
-		seen := map[string]bool{}
-		for _, fk := range t.In {
-			name := lockName(t.Name, fk.ParentCols)
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			err := w.db.writeLocks(ctx, w.ex, name, "hk", fk.ParentCols, func(b *sqlBuilder) {
-				b.ident(t.Name)
-				b.WriteString(" hk WHERE ")
-				b.qualified("hk", t.SoftCol)
-				b.WriteString(" = ")
-				w.stampArg(b, t)
-			})
-			if err != nil {
-				return err
-			}
+		err := w.db.lockOwnRows(ctx, w.ex, t, func(b *sqlBuilder, alias string) {
+			b.qualified(alias, t.SoftCol)
+			b.WriteString(" = ")
+			w.stampArg(b, t)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// lockOwnRows writes the lock rows of the rows of t selected by sel, under
+// every key of t that other rows reference: rows whose state (alive or
+// hidden) the operation changes. A delete writes them for the rows it
+// hides (lockHidden), a restore for the rows it brings back (lockRestored):
+// an operation on another node that decided on their state (a Create or
+// restore that needs such a row alive, a restore that hands a row over to
+// the operation hiding it) writes the same lock rows (lockReferenced,
+// guardedStmt), so certification lets only one of the two commit.
+func (db *DB) lockOwnRows(ctx context.Context, ex *executor, t *table, sel pred) error {
+	seen := map[string]bool{}
+	for _, fk := range t.In {
+		name := lockName(t.Name, fk.ParentCols)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		err := db.writeLocks(ctx, ex, name, "hk", fk.ParentCols, func(b *sqlBuilder) {
+			b.ident(t.Name)
+			b.WriteString(" hk WHERE ")
+			sel(b, "hk")
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockRestored writes, in cluster mode, the lock rows of the rows of t
+// selected by sel, which a restore or undo is about to bring back (they
+// still carry the stamp). Without them, a restore on another node that
+// read such a row as hidden by this operation (and handed a row over to
+// it) committed beside the undo that brought the row back, and the row
+// handed over stayed hidden under a live parent, out of the undo's reach
+// (undone-op-still-hides, undo-misses-rows; TestGaleraUndoRacesHandOver).
+func (w *walk) lockRestored(ctx context.Context, t *table, sel pred) error {
+	if !w.db.clusterOn() || len(t.In) == 0 {
+		return nil
+	}
+	return w.db.lockOwnRows(ctx, w.ex, t, sel)
 }
 
 // lockReferenced writes the lock rows of the parents in p that the rows of
 // c selected by sel reference through fk (a restore about to bring them
 // back).
 func (w *walk) lockReferenced(ctx context.Context, c *table, fk *foreignKey, p *table, sel pred) error {
-	return w.db.writeLocks(ctx, w.ex, lockName(p.Name, fk.ParentCols), "lk", fk.ParentCols, func(b *sqlBuilder) {
+	return w.db.lockReferenced(ctx, w.ex, c, fk, p, sel)
+}
+
+func (db *DB) lockReferenced(ctx context.Context, ex *executor, c *table, fk *foreignKey, p *table, sel pred) error {
+	return db.writeLocks(ctx, ex, lockName(p.Name, fk.ParentCols), "lk", fk.ParentCols, func(b *sqlBuilder) {
 		referencedRows(b, "lk", fk, c.Name, p, sel)
 	})
 }

@@ -81,6 +81,26 @@ func TestClusterLockRows(t *testing.T) {
 			if afterUndo["coupons(id)"] <= afterDelete["coupons(id)"] || afterUndo["products(id)"] <= afterDelete["products(id)"] {
 				t.Errorf("the undo wrote no lock rows for the parents it checked: %v -> %v", afterDelete, afterUndo)
 			}
+			// ... and for the rows it brought back (a restore on another node
+			// may have handed a row over to this operation meanwhile).
+			if afterUndo["customers(id)"] <= afterDelete["customers(id)"] || afterUndo["orders(id)"] <= afterDelete["orders(id)"] {
+				t.Errorf("the undo wrote no lock rows for the customer and orders it brought back: %v -> %v", afterDelete, afterUndo)
+			}
+			// A restore of one row writes the lock rows of the row and of its
+			// parents: delete and restore order 200 (customer 2, coupon 1).
+			if _, err := db.Delete(ctx, "orders", int64(200)); err != nil {
+				t.Fatal(err)
+			}
+			beforeRestore := locks()
+			if _, err := db.Restore(ctx, "orders", int64(200)); err != nil {
+				t.Fatal(err)
+			}
+			afterRestore := locks()
+			for _, name := range []string{"orders(id)", "customers(id)"} {
+				if afterRestore[name] <= beforeRestore[name] {
+					t.Errorf("the restore of order 200 wrote no %s lock row: %v -> %v", name, beforeRestore, afterRestore)
+				}
+			}
 			// The operations did what they do without cluster mode.
 			if n := count(t, db, "SELECT COUNT(*) FROM customers WHERE deleted_at IS NOT NULL"); n != 0 {
 				t.Errorf("%d customers hidden after the undo", n)

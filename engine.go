@@ -953,6 +953,9 @@ func (w *walk) prepare(ctx context.Context, fk *foreignKey, c *table, s step) er
 	if err != nil {
 		return err
 	}
+	if err := w.lockRestored(ctx, c, sel); err != nil {
+		return err
+	}
 	if err := w.conflictCheck(ctx, c, fk, s); err != nil {
 		return err
 	}
@@ -1597,6 +1600,14 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		if err != nil {
 			return nil, err
 		}
+		if db.clusterOn() {
+			// The share lock is node-local on a cluster (cluster.go): a
+			// delete of the parent on another node, which does not see this
+			// row come back, must write the same lock row.
+			if err := db.lockReferenced(ctx, ex, t, fk, p, kp); err != nil {
+				return nil, err
+			}
+		}
 		if len(pkeys) > 0 && !detachable(fk, t) {
 			hidden = append(hidden, hiddenParents{fk: fk, p: p, keys: pkeys})
 		}
@@ -1645,6 +1656,9 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		w.fromCond(b, alias, t)
 		b.WriteString(" AND ")
 		kp(b, alias)
+	}
+	if err := w.lockRestored(ctx, t, rootSel); err != nil {
+		return nil, err
 	}
 	// Parents first: a restored row must not point at a deleted parent.
 	for _, h := range hidden {
@@ -1908,6 +1922,9 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 	// level, then the level), so two restores do not wait for each other
 	// in a circle.
 	if _, err := db.lockRows(ctx, ex, t, sel); err != nil {
+		return nil, err
+	}
+	if err := w.lockRestored(ctx, t, sel); err != nil {
 		return nil, err
 	}
 	if err := db.uniqueConflicts(ctx, ex, t, sel); err != nil {
