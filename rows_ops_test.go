@@ -113,3 +113,42 @@ func TestRowsOperation(t *testing.T) {
 		}
 	})
 }
+
+// TestRowsOperationOtherStampTypes: the operation of a row is found from a
+// soft-delete column whose type differs from the log's (PostgreSQL
+// timestamp without time zone, MariaDB TIMESTAMP), under a session time
+// zone that is not UTC.
+func TestRowsOperationOtherStampTypes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		typ := map[string]string{"sqlite": "TEXT", "postgres": "TIMESTAMP(6)", "mysql": "TIMESTAMP(6) NULL"}[db.Dialect()]
+		ddl(t, db, `CREATE TABLE zparents (id {id}, deleted_at `+typ+`)`,
+			`CREATE TABLE zchildren (id {id}, parent_id {big} NOT NULL REFERENCES zparents (id) ON DELETE CASCADE, deleted_at `+typ+`)`)
+		if db.Dialect() == "mysql" {
+			db.SQL().SetMaxOpenConns(1)
+			if _, err := db.SQL().ExecContext(ctx, "SET time_zone = '+05:30'"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.SQL().ExecContext(ctx, "INSERT INTO zparents (id) VALUES (1), (2)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, "INSERT INTO zchildren (id, parent_id) VALUES (1, 1), (2, 1), (3, 2)"); err != nil {
+			t.Fatal(err)
+		}
+		op, err := db.Delete(ctx, "zparents", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.Rows(ctx, RowsQuery{Table: "zchildren", Scope: ScopeAll, WithOperations: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Operations, []int64{op.ID, op.ID, 0}) {
+			t.Fatalf("operations %v, want [%d %d 0]", p.Operations, op.ID, op.ID)
+		}
+		if p, err = db.Rows(ctx, RowsQuery{Table: "zchildren", Operation: op.ID}); err != nil || !slices.Equal(pageIDs(t, p), []int64{1, 2}) {
+			t.Fatalf("rows of operation %d: %v %v", op.ID, p, err)
+		}
+	})
+}

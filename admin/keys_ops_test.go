@@ -118,3 +118,25 @@ func TestTrashPagesByKey(t *testing.T) {
 		}
 	})
 }
+
+// The table and row pages name the operation that hid a row from the row's
+// stamp, whenever the operation was logged: the pages used to look for
+// deletes logged within 30 s after the stamps (an operation whose log
+// entry is dated otherwise, e.g. by a clock that differs from the
+// database's, was shown as no operation).
+func TestHidingOperationByStamp(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		loc := e.post("/t/orders/r/1/delete", nil).status(303).H.Get("Location")
+		op := regexp.MustCompile(`op=(\d+)`).FindStringSubmatch(loc)[1]
+		e.exec(`UPDATE softdelete_operations SET created_at = ` + map[string]string{
+			"sqlite":   "strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+2 hours')",
+			"postgres": "created_at + interval '2 hours'", "mysql": "created_at + INTERVAL 2 HOUR"}[e.db.Dialect()] + ` WHERE id = ` + op)
+		e.get("/t/orders?deleted=only").status(200).has(`href="../trash/` + op + `"`)
+		e.get("/t/orders/r/1").status(200).has(`id="hidden-by-op"`, `href="../../../trash/`+op+`"`)
+		e.get("/t/order_items?deleted=only").status(200).has(`href="../trash/` + op + `"`)
+		// A row hidden outside softdelete has no operation.
+		e.exec(`UPDATE orders SET deleted_at = ` + map[string]string{"sqlite": "'2020-01-01 00:00:00'",
+			"postgres": "'2020-01-01 00:00:00+00'", "mysql": "'2020-01-01 00:00:00'"}[e.db.Dialect()] + ` WHERE id = 2`)
+		e.get("/t/orders/r/2").status(200).has(`id="row-deleted"`, "no logged operation has this stamp").lacks(`id="hidden-by-op"`)
+	})
+}
