@@ -366,3 +366,95 @@ func TestMultiRowLocksTakeKeyOrder(t *testing.T) {
 		})
 	}
 }
+
+// The SET NULL steps lock the rows they change in key order before their
+// UPDATE (PostgreSQL): a delete of a coupon clears, and its restore puts
+// back, the references of many orders, and the UPDATE took them in the
+// order its plan read them (here the heap's: 2 before 1), while restores
+// share-lock orders (the parents of the items they bring back) in key
+// order: a deadlock. The other side is played by a transaction of the
+// test that share-locks order 1, waits until the delete (or the restore)
+// waits for it, then share-locks order 2, as a restore does.
+func TestSetNullLocksItsRowsInKeyOrder(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := openTest(t, d, WithRetry(1))
+			ddl(t, db,
+				`CREATE TABLE coupons (id {id}, deleted_at {ts} NULL)`,
+				`CREATE TABLE orders (id {id}, coupon_id {big} NULL, deleted_at {ts} NULL,
+				  FOREIGN KEY (coupon_id) REFERENCES coupons (id) ON DELETE SET NULL)`)
+			exec(t, db, "INSERT INTO coupons (id) VALUES (1)")
+			exec(t, db, "INSERT INTO orders (id, coupon_id) VALUES (2, 1)")
+			exec(t, db, "INSERT INTO orders (id, coupon_id) VALUES (1, 1)")
+			coupons := func() string {
+				var n1, n2 int
+				if err := db.SQL().QueryRow("SELECT COUNT(CASE WHEN id = 1 AND coupon_id = 1 THEN 1 END), COUNT(CASE WHEN id = 2 AND coupon_id = 1 THEN 1 END) FROM orders").Scan(&n1, &n2); err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(n1, n2)
+			}
+			// against runs op while a transaction of the test holds order 1
+			// (and then asks for order 2) where there are row locks.
+			against := func(what string, op func() error) {
+				t.Helper()
+				if d != "postgres" {
+					if err := op(); err != nil {
+						t.Fatalf("%s: %v", what, err)
+					}
+					return
+				}
+				tx, err := db.SQL().BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.Rollback()
+				if _, err := tx.Exec("SELECT id FROM orders WHERE id = 1 FOR SHARE"); err != nil {
+					t.Fatal(err)
+				}
+				var pid int
+				if err := tx.QueryRow("SELECT pg_backend_pid()").Scan(&pid); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- op() }()
+				waitForLockWait(t, db, pid)
+				_, lerr := tx.Exec("SELECT id FROM orders WHERE id = 2 FOR SHARE")
+				if lerr == nil {
+					lerr = tx.Commit()
+				} else {
+					tx.Rollback()
+				}
+				err = <-done
+				if lerr != nil || err != nil {
+					t.Fatalf("%s against a transaction locking orders 1 then 2: %v; the transaction: %v", what, err, lerr)
+				}
+			}
+			against("delete of the coupon", func() error { _, err := db.Delete(ctx, "coupons", 1); return err })
+			if got := coupons(); got != "0 0" {
+				t.Fatalf("after the delete: orders 1 and 2 keep coupon 1: %s, want 0 0", got)
+			}
+			against("restore of the coupon", func() error { _, err := db.Restore(ctx, "coupons", 1); return err })
+			if got := coupons(); got != "1 1" {
+				t.Fatalf("after the restore: %s, want 1 1", got)
+			}
+		})
+	}
+}
+
+// waitForLockWait waits until a session waits for a lock the PostgreSQL
+// backend pid holds, or a few seconds.
+func waitForLockWait(t *testing.T, db *DB, pid int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		var n int
+		if err := db.SQL().QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
