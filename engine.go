@@ -1157,7 +1157,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		if err != nil {
 			return err
 		}
-		if recorded > 0 && preLockSetNull(d) {
+		if recorded > 0 && preLocks(d) {
 			// The rows to clear, locked in key order before the UPDATE
 			// (which takes them in the order its plan reads them): a hot
 			// parent's children are many, and restores lock the same rows
@@ -1255,7 +1255,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		b.arg(fk.Name)
 	}
 	relink := true
-	if preLockSetNull(d) {
+	if preLocks(d) {
 		// The rows recorded for this stamp, locked in key order before the
 		// UPDATE (see the delete's side above); none: nothing to put back.
 		n, err := w.db.lockRows(ctx, w.ex, c, func(b *sqlBuilder, alias string) {
@@ -1332,14 +1332,18 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 	return err
 }
 
-// preLockSetNull reports whether the SET NULL steps lock the rows they
-// change in key order before their UPDATE: where the dialect has row locks
-// and the UPDATE reads its rows through a subquery (PostgreSQL; measured
-// there: most deadlocks of the full-size stress run were these UPDATEs
-// against restores share-locking the same orders). MariaDB's UPDATE ...
-// JOIN drives from the bookkeeping rows, and a locking read there locks
-// every row its plan scans: left as it was.
-func preLockSetNull(d dialect) bool {
+// preLocks reports whether an operation locks rows ahead of the
+// statements that need them, to keep one lock order: the SET NULL steps
+// lock the rows they change in key order before their UPDATE, and a
+// restore share-locks its children's other parents before its own rows
+// (lockSiblingParents). Where the dialect has row locks and locks only the
+// rows a locking read returns (PostgreSQL; measured there: most deadlocks
+// of the full-size stress run were these UPDATEs against restores
+// share-locking the same orders). MariaDB locks every row a locking read
+// reads, its subqueries' too (the rows about to be restored, share-locked
+// and then upgraded), and its UPDATE ... JOIN drives from the bookkeeping
+// rows: left as it was.
+func preLocks(d dialect) bool {
 	return d.RowLock(true, "x0") != "" && !d.UpdateJoin()
 }
 
@@ -1626,6 +1630,9 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 			return nil, err
 		}
 	}
+	if err := db.lockSiblingParents(ctx, ex, s, t, kp); err != nil {
+		return nil, err
+	}
 	// Share-lock the row's parents, then lock the row itself (the order in
 	// which a parent's delete takes them): a concurrent delete of a parent
 	// waits for this restore and then hides the row again with its
@@ -1745,6 +1752,48 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 		return nil, err
 	}
 	return op, nil
+}
+
+// lockSiblingParents, before a restore locks its rows (the rows of t
+// selected by sel), share-locks the other parents of their hidden
+// children in tables whose names sort before t's: the parents a restore
+// checks are locked in one global order, table name, then key. A child
+// with two parents (items under orders and products) otherwise made a
+// restore of an order (its row, then the products of its items) and a
+// restore of a product (its row, then the orders of its items) each hold
+// its own row and wait for the other's. Hidden children of any operation
+// count (a superset of the rows the restore brings back: the stamp is read
+// with the row's lock, after this).
+func (db *DB) lockSiblingParents(ctx context.Context, ex *executor, s *schema, t *table, sel pred) error {
+	if !preLocks(db.dialect) {
+		return nil
+	}
+	for _, fk := range t.In {
+		c := s.tables[fk.Child]
+		if c == nil || !c.soft() || c.Name == t.Name || fk.Rule != Cascade {
+			continue
+		}
+		for _, f2 := range c.Out {
+			p2 := s.tables[f2.Parent]
+			if f2 == fk || p2 == nil || !p2.soft() || p2.Name >= t.Name {
+				continue
+			}
+			b := newBuilder(db.dialect, 256)
+			b.WriteString("SELECT COUNT(*) FROM (SELECT 1 AS one FROM ")
+			referencedRows(b, "sp", f2, c.Name, p2, func(b *sqlBuilder, alias string) {
+				b.qualified(alias, c.SoftCol)
+				b.WriteString(" IS NOT NULL AND ")
+				refersTo(b, alias, fk, t.Name, sel)
+			})
+			lockOrder(b, "sp", p2)
+			b.WriteString(db.dialect.RowLock(false, "sp"))
+			b.WriteString(") z")
+			if _, err := ex.queryInt64(ctx, b.String(), b.args...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // restoreParentsFirst is the first part of RestoreWithParents: before the
@@ -1940,6 +1989,9 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 			root(b, alias)
 			b.WriteString(")")
 		}
+	}
+	if err := db.lockSiblingParents(ctx, ex, s, t, sel); err != nil {
+		return nil, err
 	}
 	// Share-lock the parents of the rows to restore, then lock the rows
 	// (see restoreKeyTx).

@@ -22,40 +22,47 @@ import (
 // writers serialized) the same calls run and their outcome is checked.
 
 // lockBarrier stops each of n operations (told apart by the context
-// value barrierKey) before its first statement that asks for an exclusive
-// row lock, until all n are there or timeout passes.
+// value barrierKey) twice: before its first statement that asks for an
+// exclusive row lock, and before its next locking read after that (so
+// that each has its first exclusive lock before either goes on), until
+// all n are there or timeout passes.
 type lockBarrier struct {
 	n       int
 	timeout time.Duration
 	mu      sync.Mutex
-	passed  map[string]bool
-	all     chan struct{}
+	phase   map[string]int
+	arrived [2]int
+	all     [2]chan struct{}
 }
 
 type barrierKey struct{}
 
 func newLockBarrier(n int) *lockBarrier {
-	return &lockBarrier{n: n, timeout: 3 * time.Second, passed: map[string]bool{}, all: make(chan struct{})}
+	return &lockBarrier{n: n, timeout: 3 * time.Second, phase: map[string]int{}, all: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
 }
 
 func (lb *lockBarrier) hook(ctx context.Context, q string, args []any) error {
 	g, _ := ctx.Value(barrierKey{}).(string)
-	if g == "" || !strings.Contains(q, " FOR UPDATE") {
+	if g == "" {
 		return nil
 	}
 	lb.mu.Lock()
-	if lb.passed[g] {
+	ph := lb.phase[g]
+	if ph >= 2 || (ph == 0 && !strings.Contains(q, " FOR UPDATE")) ||
+		(ph == 1 && !strings.Contains(q, " FOR UPDATE") && !strings.Contains(q, " FOR SHARE") && !strings.Contains(q, " LOCK IN SHARE MODE")) {
 		lb.mu.Unlock()
 		return nil
 	}
-	lb.passed[g] = true
-	if len(lb.passed) == lb.n {
-		close(lb.all)
+	lb.phase[g] = ph + 1
+	lb.arrived[ph]++
+	if lb.arrived[ph] == lb.n {
+		close(lb.all[ph])
 	}
+	timeout := lb.timeout
 	lb.mu.Unlock()
 	select {
-	case <-lb.all:
-	case <-time.After(lb.timeout):
+	case <-lb.all[ph]:
+	case <-time.After(timeout):
 	}
 	return nil
 }
@@ -456,5 +463,64 @@ func waitForLockWait(t *testing.T, db *DB, pid int) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A child with two CASCADE parents (items under orders and products):
+// restores share-lock the parents they check in one global order, table
+// name then key (PostgreSQL). A restore of an order locked its row, then
+// the products of its items; a restore of a product its row, then the
+// orders of its items: each held its own row and waited for the other's
+// (40P01 with retries off). Now the product's restore share-locks the
+// orders first ("orders" < "products"). Item 1 is hidden by the order's
+// delete, item 2 by the product's (as if handed over to it); both restores
+// succeed and everything is back. On SQLite and MariaDB (no pre-locks
+// there) the restores run one after the other.
+func TestRestoresOfTwoParentsOfOneChildDoNotDeadlock(t *testing.T) {
+	for _, d := range allDialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			lb := newLockBarrier(2)
+			db := openTest(t, d, WithRetry(1), WithStatementHook(lb.hook))
+			ddl(t, db,
+				`CREATE TABLE orders (id {id}, deleted_at {ts} NULL)`,
+				`CREATE TABLE products (id {id}, deleted_at {ts} NULL)`,
+				`CREATE TABLE items (id {id}, order_id {big} NOT NULL, product_id {big} NOT NULL, deleted_at {ts} NULL,
+				  FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE,
+				  FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE)`)
+			exec(t, db, "INSERT INTO orders (id) VALUES (1)")
+			exec(t, db, "INSERT INTO products (id) VALUES (1)")
+			exec(t, db, "INSERT INTO items (id, order_id, product_id) VALUES (1, 1, 1)")
+			exec(t, db, "INSERT INTO items (id, order_id, product_id) VALUES (2, 1, 1)")
+			if _, err := db.Delete(ctx, "orders", 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Delete(ctx, "products", 1); err != nil {
+				t.Fatal(err)
+			}
+			exec(t, db, "UPDATE items SET deleted_at = (SELECT deleted_at FROM products WHERE id = 1) WHERE id = 2")
+			restore := func(ctx context.Context, g string) error {
+				_, err := db.Restore(ctx, map[string]string{"a": "orders", "b": "products"}[g], 1)
+				return err
+			}
+			var ea, eb error
+			if preLocks(db.dialect) {
+				ea, eb = both(restore)
+			} else {
+				ea = restore(ctx, "a")
+				eb = restore(ctx, "b")
+			}
+			if ea != nil || eb != nil {
+				t.Fatalf("restores of an order and a product sharing items: %v / %v", ea, eb)
+			}
+			var alive int
+			if err := db.SQL().QueryRow("SELECT (SELECT COUNT(*) FROM orders WHERE deleted_at IS NULL) + (SELECT COUNT(*) FROM products WHERE deleted_at IS NULL) + (SELECT COUNT(*) FROM items WHERE deleted_at IS NULL)").Scan(&alive); err != nil {
+				t.Fatal(err)
+			}
+			if alive != 4 {
+				t.Fatalf("%d rows alive after both restores, want 4", alive)
+			}
+		})
 	}
 }
