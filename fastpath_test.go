@@ -444,3 +444,32 @@ func TestFastPathConcurrent(t *testing.T) {
 		})
 	}
 }
+
+// TestFastPathStampTypes: the restore finds the operation it reverses
+// whatever the soft-delete column's type (PostgreSQL timestamp without
+// time zone, MariaDB TIMESTAMP read through the session zone).
+func TestFastPathStampTypes(t *testing.T) {
+	typ := map[string]string{"postgres": "timestamp(6)", "mysql": "TIMESTAMP(6) NULL DEFAULT NULL", "sqlite": "TEXT"}
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ddl(t, db, `CREATE TABLE tnotes (id {id}, body {text} NOT NULL, deleted_at `+typ[db.Dialect()]+`)`,
+			`INSERT INTO tnotes (body) VALUES ('a'), ('b')`)
+		ctx := context.Background()
+		for round := 0; round < 2; round++ {
+			before := db.fastOps.Load()
+			del, err := db.Delete(ctx, "tnotes", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.Restore(ctx, "tnotes", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TargetOp != del.ID {
+				t.Errorf("restore reverses operation %d, want %d", res.TargetOp, del.ID)
+			}
+			if db.fastOps.Load() != before+2 {
+				t.Errorf("%d of 2 operations took the fast path", db.fastOps.Load()-before)
+			}
+		}
+	})
+}

@@ -24,6 +24,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -40,8 +41,8 @@ type sizeSpec struct {
 
 var sizes = map[string]sizeSpec{
 	"tiny":    {name: "tiny", groups: 4, perGroup: 30, ops: 40, purgeDue: 1000, rounds: 2, purgeRnd: 1},
-	"default": {name: "default", groups: 20, perGroup: 150, ops: 400, purgeDue: 20000, rounds: 7, purgeRnd: 3},
-	"full":    {name: "full", groups: 20, perGroup: 150, ops: 1000, purgeDue: 100000, rounds: 9, purgeRnd: 5},
+	"default": {name: "default", groups: 20, perGroup: 150, ops: 100, purgeDue: 20000, rounds: 21, purgeRnd: 5},
+	"full":    {name: "full", groups: 20, perGroup: 150, ops: 200, purgeDue: 100000, rounds: 31, purgeRnd: 7},
 }
 
 func main() {
@@ -49,7 +50,20 @@ func main() {
 	rounds := flag.Int("rounds", 0, "rounds (default: the size's)")
 	dbs := flag.String("db", "sqlite,postgres,mysql", "databases to run on")
 	only := flag.String("only", "", "run only workloads whose name matches this regular expression")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	spec, ok := sizes[*size]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "bench: unknown size %q\n", *size)
@@ -87,6 +101,7 @@ func main() {
 	}
 	fmt.Printf("\n# load average at the end: %s\n", loadavg())
 	if failed {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
