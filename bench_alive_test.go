@@ -59,7 +59,7 @@ const (
 	aliveBenchPage   = 50
 )
 
-// aliveBenchItem is the row type (the columns of bench_test.go's items).
+// aliveBenchItem is the row type (the columns of the items table of bench/'s read workloads).
 type aliveBenchItem struct {
 	Model
 	Grp   int64
