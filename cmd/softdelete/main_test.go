@@ -146,11 +146,17 @@ func TestTrashUndoAuditPurgeCLI(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "--older-than is required") {
 		t.Fatalf("purge without age: %d %s", code, stderr)
 	}
-	code, out, _ = run(t, "purge", "--older-than", "1s", "--dry-run")
+	// Nothing is an hour old yet (a 1s cut-off here raced a loaded machine:
+	// the steps above can take longer than a second).
+	code, out, _ = run(t, "purge", "--older-than", "1h", "--dry-run")
 	if code != 0 || !strings.Contains(out, "nothing to purge") {
 		t.Fatalf("purge dry run: %d %s", code, out)
 	}
 	time.Sleep(1100 * time.Millisecond)
+	code, out, _ = run(t, "purge", "--older-than", "1s", "--dry-run")
+	if code != 0 || !strings.Contains(out, "would purge 2 rows") {
+		t.Fatalf("purge dry run, rows due: %d %s", code, out)
+	}
 	code, out, stderr = run(t, "purge", "--older-than", "1s", "--batch", "1")
 	if code != 0 || !strings.Contains(out, "purged 2 rows") || !strings.Contains(stderr, "purge: 2/2 rows") {
 		t.Fatalf("purge: %d %s %s", code, out, stderr)
