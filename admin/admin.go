@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/softdelete-go/softdelete"
 )
@@ -48,8 +49,10 @@ type handler struct {
 	cop   *http.CrossOriginProtection
 	tpl   *templates
 	// exactUpTo: the overview counts tables up to this many rows exactly
-	// (exactCountUpTo; tests lower it).
-	exactUpTo int64
+	// (exactCountUpTo; tests lower it); countBudget: how long it waits for
+	// counts (countBudget).
+	exactUpTo   int64
+	countBudget time.Duration
 	// logout is the path, relative to the mount point, of the logout
 	// action when the admin serves a PasswordLogin ("" otherwise).
 	logout string
@@ -111,7 +114,8 @@ func newHandler(db *softdelete.DB, opts Options) (*handler, error) {
 		tpl:    tpl,
 		public: map[string]http.Handler{},
 
-		exactUpTo: exactCountUpTo,
+		exactUpTo:   exactCountUpTo,
+		countBudget: countBudget,
 	}
 	h.routes()
 	return h, nil

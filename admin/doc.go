@@ -39,7 +39,7 @@
 // # URLs (relative to the mount point)
 //
 //	GET  /                          overview: every table, alive / deleted counts (DB.TableCounts:
-//	                                exact up to 100,000 rows, else estimated and shown as "≈ 1.2M")
+//	                                exact up to 10,000 rows, else estimated and shown as "≈ 1.2M")
 //	GET  /t/{table}                 rows: ?deleted=alive|all|only (default alive), q= (search),
 //	                                match=prefix|exact|contains (default prefix: the indexed text
 //	                                columns start with q; contains reads every text column of every row),

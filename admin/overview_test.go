@@ -2,6 +2,7 @@ package admin
 
 import (
 	"testing"
+	"time"
 )
 
 // The overview counts small tables exactly and marks estimates as such
@@ -26,6 +27,15 @@ SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE '2026-01-01 00:00:00' END FROM n`)
 	e.h.(*handler).exactUpTo = 100_000
 	r = e.get("/").status(200)
 	r.has(`data-table="events" data-testid="table-row" data-estimated="false"`, `data-count="2000">2,000</td>`).lacks(`id="estimated-note"`, "≈")
+}
+
+// A database that cannot count in time does not stall the overview: past
+// the handler's budget, tables show "not counted".
+func TestOverviewTimeCap(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	e.h.(*handler).countBudget = time.Nanosecond
+	r := e.get("/").status(200)
+	r.has(`data-testid="not-counted"`, `data-table="orders"`)
 }
 
 func TestFmtApprox(t *testing.T) {
