@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 )
@@ -290,7 +291,8 @@ func planningRestore(ctx context.Context) bool {
 // sampleCounts estimates the counts of a table whose primary key is one
 // integer column from a sample of its key range: the range between the
 // smallest and largest key is cut into sampleRuns strata, and in each a run
-// of sampleRunLen consecutive keys at a random place is read (range
+// of sampleRunLen consecutive keys at a random place (drawn from the
+// table's name and key range) is read (range
 // lookups through the key: a few hundred index pages, a few milliseconds
 // however large the table, where as many random keys read as many pages
 // as keys, 60-90 ms on a cold InnoDB buffer pool). The share of keys found
@@ -349,9 +351,16 @@ func (db *DB) sampleCounts(ctx context.Context, ex *executor, t *table, exactUpT
 	b.WriteString(" FROM ")
 	b.ident(t.Name)
 	b.WriteString(" WHERE ")
+	// The same table gets the same runs while its key range stays: the
+	// figures do not jitter from one look to the next, and the pages read
+	// stay in the database's cache for the next look (MariaDB: 20 tables of
+	// 1M rows, about 3,400 pages read from disk on a cold buffer pool).
+	h := fnv.New64a()
+	h.Write([]byte(t.Name))
+	rng := rand.New(rand.NewPCG(h.Sum64(), span))
 	for r := range uint64(sampleRuns) {
 		// A run inside stratum r: [first, first+sampleRunLen-1].
-		off := r*stratum + rand.Uint64N(stratum-sampleRunLen+1)
+		off := r*stratum + rng.Uint64N(stratum-sampleRunLen+1)
 		first := int64(uint64(lo.Int64) + off)
 		if r > 0 {
 			b.WriteString(" OR ")
