@@ -233,7 +233,10 @@ var advSentinels = []struct {
 	{"ErrRestricted", ErrRestricted}, {"ErrParentDeleted", ErrParentDeleted}, {"ErrConflict", ErrConflict},
 	{"ErrInvalid", ErrInvalid}, {"ErrVetoed", ErrVetoed}, {"ErrClosed", ErrClosed}, {"ErrSchema", ErrSchema},
 	{"ErrBusy", ErrBusy}, {"ErrConnLost", ErrConnLost}, {"ErrStampPrecision", ErrStampPrecision},
-	{"context.Canceled", context.Canceled}, {"context.DeadlineExceeded", context.DeadlineExceeded},
+	// DeadlineExceeded first: an operation cut by its deadline inside its
+	// own transaction reports both (the transaction's context is canceled
+	// when the caller's deadline passes), and it is a slow operation.
+	{"context.DeadlineExceeded", context.DeadlineExceeded}, {"context.Canceled", context.Canceled},
 }
 
 // advClass names the sentinel err matches, or "" for a raw error.
