@@ -108,6 +108,9 @@ stop() {
       for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     fi
   done
+  # A node that never wrote its pid file (killed while it was still joining,
+  # or a rejoin that failed) is found by its config file.
+  pkill -9 -f -- "--defaults-file=$DIR/node" 2>/dev/null || true
   echo "galera: stopped"
 }
 
