@@ -62,6 +62,11 @@ type dialect interface {
 	// WritableCTE: WITH d AS (DELETE ... RETURNING ...) INSERT ... works,
 	// so several changes can be one statement.
 	WritableCTE() bool
+	// SessionVariables: a statement can assign a session variable
+	// (@name := ...) that the next statement on the connection reads
+	// (MariaDB/MySQL); the fast restore hands the reversed operation over
+	// that way.
+	SessionVariables() bool
 	// InsertIgnore returns the INSERT prefix and suffix that skip a row
 	// whose unique key exists.
 	InsertIgnore() (prefix, suffix string)

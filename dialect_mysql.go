@@ -253,7 +253,8 @@ func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + 
 func (mysqlDialect) KeyText(expr string) string       { return "CONCAT(" + expr + ")" }
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }
 
-func (mysqlDialect) WritableCTE() bool { return false }
+func (mysqlDialect) WritableCTE() bool      { return false }
+func (mysqlDialect) SessionVariables() bool { return true }
 
 func (mysqlDialect) OwnColumnsSQL() string {
 	return `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS

@@ -255,7 +255,8 @@ func (postgresDialect) CastWrap(colType string) (string, string) {
 	return "CAST(", " AS " + colType + ")"
 }
 
-func (postgresDialect) WritableCTE() bool { return true }
+func (postgresDialect) WritableCTE() bool      { return true }
+func (postgresDialect) SessionVariables() bool { return false }
 
 func (postgresDialect) OwnColumnsSQL() string {
 	return `SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns

@@ -224,7 +224,8 @@ func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr +
 func (sqliteDialect) KeyText(expr string) string       { return "CAST(" + expr + " AS TEXT)" }
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
 
-func (sqliteDialect) WritableCTE() bool { return false }
+func (sqliteDialect) WritableCTE() bool      { return false }
+func (sqliteDialect) SessionVariables() bool { return false }
 
 func (sqliteDialect) OwnColumnsSQL() string {
 	return `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p

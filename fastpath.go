@@ -248,7 +248,7 @@ func (db *DB) fastLogRow(ctx context.Context, ex *executor, b *sqlBuilder, op *O
 // ok is false when the row was not found soft-deleted: the full path then
 // runs (and says why).
 func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table, key []any) (op *Operation, ok bool, err error) {
-	if db.dialect.Name() == "mysql" && !db.mariaReturning(ctx, ex) {
+	if db.dialect.SessionVariables() && !db.mariaReturning(ctx, ex) {
 		return nil, false, nil // MySQL: no INSERT ... RETURNING; the full path
 	}
 	ft := db.fastInfo(s, t)
@@ -303,7 +303,7 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 			op.TargetOp = target.Int64
 			return nil
 		}
-		if db.dialect.Name() == "mysql" {
+		if db.dialect.SessionVariables() {
 			// MariaDB: the row's UPDATE, as its WHERE reads the locked row,
 			// looks up the operation that hid it (by the stamp it replaces)
 			// and keeps its id in a session variable; the log INSERT ...
