@@ -30,12 +30,16 @@ type rowsDialect interface {
 	// on 1M rows). See DB.searchUnion.
 	SearchUnion() bool
 	// RawSortExpr is the expression that reads a sort column of this kind
-	// as stored, when the driver's conversion of the column would not
-	// compare equal to the stored value once bound again (SQLite times:
-	// the driver parses the text, and the text written back for a
-	// time.Time may have another format); "" when the value scanned from
-	// the column itself is fine.
-	RawSortExpr(quoted string, kind ColumnKind) string
+	// and declared type for the cursor, when the driver's conversion of
+	// the column would not compare equal to the stored value once bound
+	// again (SQLite times: the driver parses the text, and the text
+	// written back for a time.Time may have another format); "" when the
+	// value scanned from the column itself is fine. cmp, when not "", is
+	// the expression the keyset compares with that value instead of the
+	// column (MariaDB ENUM and SET columns sort by their number, but
+	// compare with a text value as text: the page after 'PG' would skip
+	// 'NC-17', which sorts after it and compares before it).
+	RawSortExpr(quoted string, kind ColumnKind, typ string) (raw, cmp string)
 	// RowValueKeyset: a row-value comparison (a, b) > (?, ?) is an index
 	// condition (PostgreSQL); elsewhere the keyset is written out with a
 	// leading bound on the first column.
@@ -105,14 +109,26 @@ func (postgresDialect) PrefixFallback() (prefixWay, string) { return prefixRange
 // MariaDB: LIKE, by the column's collation.
 func (mysqlDialect) PrefixFallback() (prefixWay, string) { return prefixLike, "" }
 
-func (sqliteDialect) RawSortExpr(quoted string, kind ColumnKind) string {
+func (sqliteDialect) RawSortExpr(quoted string, kind ColumnKind, _ string) (string, string) {
 	if kind == KindTime {
-		return "+" + quoted // unary plus: the same value, with no declared type for the driver to parse
+		return "+" + quoted, "" // unary plus: the same value, with no declared type for the driver to parse
 	}
-	return ""
+	return "", ""
 }
-func (postgresDialect) RawSortExpr(string, ColumnKind) string { return "" }
-func (mysqlDialect) RawSortExpr(string, ColumnKind) string    { return "" }
+
+// PostgreSQL types a bind value as the column's type (an enum's text is
+// compared as the enum), so the scanned value is fine.
+func (postgresDialect) RawSortExpr(string, ColumnKind, string) (string, string) { return "", "" }
+
+// MariaDB: ORDER BY an ENUM or SET column sorts by its number (the index
+// order), and "col > 'PG'" compares text; the cursor holds the number and
+// the keyset compares it with col+0.
+func (mysqlDialect) RawSortExpr(quoted string, _ ColumnKind, typ string) (string, string) {
+	if t := strings.ToLower(strings.TrimSpace(typ)); strings.HasPrefix(t, "enum(") || strings.HasPrefix(t, "set(") {
+		return quoted + "+0", "(" + quoted + "+0)"
+	}
+	return "", ""
+}
 
 func (sqliteDialect) RowValueKeyset() bool   { return false }
 func (postgresDialect) RowValueKeyset() bool { return true }

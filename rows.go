@@ -204,6 +204,7 @@ type orderTerm struct {
 	col  int
 	desc bool
 	raw  string // RawSortExpr, "" if the column's scanned value is used
+	cmp  string // what the keyset compares the cursor's value with; "" for the column
 }
 
 // Rows reads one page of rows of any table, given by name. Every table,
@@ -587,7 +588,8 @@ func (db *DB) rowsPlanChecked(ctx context.Context, q RowsQuery, paged bool) (*ro
 			return
 		}
 		seen[i] = true
-		p.order = append(p.order, orderTerm{col: i, desc: desc, raw: rd.RawSortExpr(db.dialect.Quote(t.Columns[i].Name), p.kinds[i])})
+		raw, cmp := rd.RawSortExpr(db.dialect.Quote(t.Columns[i].Name), p.kinds[i], t.Columns[i].Type)
+		p.order = append(p.order, orderTerm{col: i, desc: desc, raw: raw, cmp: cmp})
 	}
 	for _, o := range q.OrderBy {
 		i, ok := t.columnIndex(o.Column)
@@ -872,7 +874,11 @@ func (p *rowsPlan) keyset(b *sqlBuilder, nullsHigh bool) {
 		if o.desc {
 			op = "<"
 		}
-		parts[i] = part{col: b.d.Quote(c.Name), nullable: !p.t.notNull(o.col), nullLast: nullsHigh != o.desc,
+		col := b.d.Quote(c.Name)
+		if o.cmp != "" {
+			col = o.cmp
+		}
+		parts[i] = part{col: col, nullable: !p.t.notNull(o.col), nullLast: nullsHigh != o.desc,
 			isNull: p.after[i] == nil, op: op, v: p.after[i]}
 	}
 	// after writes "the column comes after v"; false when nothing can.
