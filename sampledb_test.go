@@ -2,7 +2,6 @@ package softdelete
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"maps"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/softdelete-go/softdelete/internal/sqlscript"
 )
 
 // Sample databases under testdata/sampledb (see make.py there for their
@@ -54,127 +55,10 @@ func loadSample(t testing.TB, name, dialect string) string {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := runScript(ctx, conn, dialect, string(src)); err != nil {
+	if err := sqlscript.Run(ctx, conn, dialect, string(src)); err != nil {
 		t.Fatalf("loading %s on %s: %v", name, dialect, err)
 	}
 	return u
-}
-
-func runScript(ctx context.Context, conn *sql.Conn, dialect, src string) error {
-	for _, s := range splitScript(dialect, src) {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return &scriptError{stmt: firstLine(s), err: err}
-		}
-	}
-	return nil
-}
-
-type scriptError struct {
-	stmt string
-	err  error
-}
-
-func (e *scriptError) Error() string { return e.stmt + ": " + e.err.Error() }
-
-// splitScript cuts an SQL script into statements: quotes, comments,
-// PostgreSQL dollar quotes, psql meta-commands (dropped) and the mysql
-// client's DELIMITER lines are understood.
-func splitScript(dialect, src string) []string {
-	var out []string
-	delim := ";"
-	var cur strings.Builder
-	flush := func() {
-		s := strings.TrimSpace(cur.String())
-		cur.Reset()
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	atLineStart := true
-	for i := 0; i < len(src); {
-		c := src[i]
-		if atLineStart {
-			j := i
-			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
-				j++
-			}
-			rest := src[j:]
-			line, _, _ := strings.Cut(rest, "\n")
-			if dialect == "mysql" && len(line) > 10 && strings.EqualFold(line[:10], "DELIMITER ") {
-				flush()
-				delim = strings.TrimSpace(line[10:])
-				i = j + len(line)
-				continue
-			}
-			if dialect == "postgres" && strings.HasPrefix(line, "\\") {
-				i = j + len(line)
-				continue
-			}
-		}
-		atLineStart = c == '\n'
-		switch {
-		case strings.HasPrefix(src[i:], delim):
-			flush()
-			i += len(delim)
-			continue
-		case c == '-' && strings.HasPrefix(src[i:], "--"), dialect == "mysql" && c == '#':
-			e := strings.IndexByte(src[i:], '\n')
-			if e < 0 {
-				e = len(src) - i
-			}
-			i += e
-			continue
-		case c == '/' && strings.HasPrefix(src[i:], "/*"):
-			e := strings.Index(src[i+2:], "*/")
-			if e < 0 {
-				e = len(src) - i - 2
-			}
-			i += e + 4
-			continue
-		case c == '\'' || c == '"' || c == '`' || (dialect == "sqlite" && c == '['):
-			end := c
-			if c == '[' {
-				end = ']'
-			}
-			j := i + 1
-			for j < len(src) {
-				if dialect == "mysql" && src[j] == '\\' && end == '\'' {
-					j += 2
-					continue
-				}
-				if src[j] == end {
-					if j+1 < len(src) && src[j+1] == end && end != ']' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			cur.WriteString(src[i:min(j+1, len(src))])
-			i = j + 1
-			continue
-		case dialect == "postgres" && c == '$':
-			j := i + 1
-			for j < len(src) && (isIdentChar(src[j])) {
-				j++
-			}
-			if j < len(src) && src[j] == '$' {
-				tag := src[i : j+1]
-				e := strings.Index(src[j+1:], tag)
-				if e >= 0 {
-					end := j + 1 + e + len(tag)
-					cur.WriteString(src[i:end])
-					i = end
-					continue
-				}
-			}
-		}
-		cur.WriteByte(c)
-		i++
-	}
-	flush()
-	return out
 }
 
 // indexBodies lists each table's indexes as the database defines them,
