@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/softdelete-go/softdelete/internal/sqlscript"
 )
 
 // The admin's read API (DB.Rows: scopes, keyset pages in every column order,
@@ -17,14 +19,10 @@ import (
 // arrays, enums, tsvector, bytea, partitions, FULLTEXT) must page every row
 // exactly once, find what they hold and count what is there.
 func TestSampleDBRowsAPI(t *testing.T) {
-	cases := []struct{ name, dialect string }{
-		{"chinook", "sqlite"}, {"chinook", "postgres"}, {"chinook", "mysql"},
-		{"pagila", "postgres"}, {"sakila", "mysql"},
-	}
-	for _, c := range cases {
-		t.Run(c.name+"/"+c.dialect, func(t *testing.T) {
+	for _, c := range sqlscript.Samples {
+		t.Run(c.Name+"/"+c.Dialect, func(t *testing.T) {
 			t.Parallel()
-			sampleRowsAPI(t, c.name, c.dialect)
+			sampleRowsAPI(t, c.Name, c.Dialect)
 		})
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,48 +13,18 @@ import (
 	"github.com/softdelete-go/softdelete/internal/sqlscript"
 )
 
-// Sample databases under testdata/sampledb (see make.py there for their
-// sources and licences): Chinook on the three dialects, Pagila (PostgreSQL,
-// the 0.10.1 schema with inheritance partitions, a GiST full-text index,
-// rules and triggers) and Sakila (MariaDB, FULLTEXT and triggers). Each is
-// loaded into a fresh database per test.
-
-// sampleFile returns the script of a sample database for a dialect.
-func sampleFile(name, dialect string) string {
-	switch name {
-	case "chinook":
-		return filepath.Join("testdata", "sampledb", "chinook", map[string]string{
-			"sqlite": "sqlite.sql", "postgres": "postgresql.sql", "mysql": "mysql.sql"}[dialect])
-	case "pagila":
-		return filepath.Join("testdata", "sampledb", "pagila", "pagila.sql")
-	case "sakila":
-		return filepath.Join("testdata", "sampledb", "sakila", "mysql.sql")
-	}
-	return ""
-}
-
-// loadSample builds a sample database in a fresh test database and returns
-// its URL.
+// loadSample builds a sample database (sqlscript.Samples) in a fresh test
+// database and returns its URL.
 func loadSample(t testing.TB, name, dialect string) string {
 	t.Helper()
 	u := testURL(t, dialect)
-	src, err := os.ReadFile(sampleFile(name, dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := Open(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ctx := context.Background()
-	conn, err := db.SQL().Conn(ctx)
-	if err != nil {
+	if err := sqlscript.LoadSample(context.Background(), db.SQL(), name, dialect); err != nil {
 		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := sqlscript.Run(ctx, conn, dialect, string(src)); err != nil {
-		t.Fatalf("loading %s on %s: %v", name, dialect, err)
 	}
 	return u
 }
@@ -168,14 +136,10 @@ func quiet(t testing.TB, db *DB) {
 // connections → purge, dry run equal to the real one → the down migration
 // gives back the original schema.
 func TestSampleDBAcceptance(t *testing.T) {
-	cases := []struct{ name, dialect string }{
-		{"chinook", "sqlite"}, {"chinook", "postgres"}, {"chinook", "mysql"},
-		{"pagila", "postgres"}, {"sakila", "mysql"},
-	}
-	for _, c := range cases {
-		t.Run(c.name+"/"+c.dialect, func(t *testing.T) {
+	for _, c := range sqlscript.Samples {
+		t.Run(c.Name+"/"+c.Dialect, func(t *testing.T) {
 			t.Parallel()
-			sampleAcceptance(t, c.name, c.dialect)
+			sampleAcceptance(t, c.Name, c.Dialect)
 		})
 	}
 }

@@ -6,6 +6,10 @@ package sqlscript
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -139,4 +143,48 @@ func firstLine(s string) string {
 
 func isIdentChar(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// Samples are the public sample databases under testdata/sampledb (see
+// make.py there for their sources and licences), each with a dialect it
+// has a script for: Chinook on the three, Pagila (PostgreSQL: inheritance
+// partitions, a GiST full-text index, rules and triggers) and Sakila
+// (MariaDB: FULLTEXT, ENUM and SET columns, triggers).
+var Samples = []struct{ Name, Dialect string }{
+	{"chinook", "sqlite"}, {"chinook", "postgres"}, {"chinook", "mysql"},
+	{"pagila", "postgres"}, {"sakila", "mysql"},
+}
+
+// SampleFile is the script of a sample database for a dialect.
+func SampleFile(name, dialect string) (string, error) {
+	f := map[string]string{
+		"chinook/sqlite": "chinook/sqlite.sql", "chinook/postgres": "chinook/postgresql.sql",
+		"chinook/mysql": "chinook/mysql.sql", "pagila/postgres": "pagila/pagila.sql", "sakila/mysql": "sakila/mysql.sql",
+	}[name+"/"+dialect]
+	if f == "" {
+		return "", fmt.Errorf("no sample database %s for %s", name, dialect)
+	}
+	_, here, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(here), "..", "..", "testdata", "sampledb", f), nil
+}
+
+// LoadSample loads a sample database into db (an empty database).
+func LoadSample(ctx context.Context, db *sql.DB, name, dialect string) error {
+	file, err := SampleFile(name, dialect)
+	if err != nil {
+		return err
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := Run(ctx, conn, dialect, string(src)); err != nil {
+		return fmt.Errorf("loading %s on %s: %w", name, dialect, err)
+	}
+	return nil
 }
