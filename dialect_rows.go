@@ -121,10 +121,11 @@ func (sqliteDialect) RawSortExpr(quoted string, kind ColumnKind, _ string) (stri
 func (postgresDialect) RawSortExpr(string, ColumnKind, string) (string, string) { return "", "" }
 
 // MariaDB: ORDER BY an ENUM or SET column sorts by its number (the index
-// order), and "col > 'PG'" compares text; the cursor holds the number and
-// the keyset compares it with col+0.
+// order), and "col > 'PG'" compares text; a BIT value reads as bytes (a
+// NUL byte for b'0', which a cursor's text cannot hold). The cursor holds
+// the number and the keyset compares it with col+0.
 func (mysqlDialect) RawSortExpr(quoted string, _ ColumnKind, typ string) (string, string) {
-	if t := strings.ToLower(strings.TrimSpace(typ)); strings.HasPrefix(t, "enum(") || strings.HasPrefix(t, "set(") {
+	if t := strings.ToLower(strings.TrimSpace(typ)); strings.HasPrefix(t, "enum(") || strings.HasPrefix(t, "set(") || strings.HasPrefix(t, "bit(") {
 		return quoted + "+0", "(" + quoted + "+0)"
 	}
 	return "", ""
