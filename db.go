@@ -51,6 +51,9 @@ type DB struct {
 	fast       sync.Map     // *table -> *fastTable (fastpath.go)
 	maria      atomic.Int32 // MariaDB INSERT ... RETURNING: 0 unknown, 1 yes, 2 no (fastpath.go)
 	fastOps    atomic.Int64 // operations done by the fast path (tests)
+
+	cacheStmts bool      // the dialect gains from prepared statements (stmtcache.go)
+	stmts      stmtCache // prepared statements by SQL text (stmtcache.go)
 }
 
 // Option configures a DB.
@@ -369,6 +372,9 @@ func newDB(sqlDB *sql.DB, d dialect, opts []Option) (*DB, error) {
 	}
 	if db.dialect != nil {
 		_, db.convertTimes = db.dialect.(sqliteDialect)
+		if sc, ok := db.dialect.(stmtCacheDialect); ok {
+			db.cacheStmts = sc.CacheStatements()
+		}
 	}
 	return db, nil
 }
@@ -397,6 +403,7 @@ func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
 	}
+	db.stmts.flush(true)
 	if db.owned {
 		return db.sql.Close()
 	}
@@ -469,6 +476,8 @@ func (db *DB) refresh(ctx context.Context, ex *executor) error {
 	db.schemaMu.Lock()
 	db.schema = s
 	db.schemaMu.Unlock()
+	db.stmts.flush(false) // statements prepared against the old schema
+	db.fast.Clear()       // fast-path facts of the old schema's tables
 	return nil
 }
 

@@ -227,6 +227,10 @@ func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
 func (sqliteDialect) WritableCTE() bool      { return false }
 func (sqliteDialect) SessionVariables() bool { return false }
 
+// CacheStatements: modernc.org/sqlite compiles a statement given as text
+// anew each time; a *sql.Stmt keeps it compiled (stmtcache.go).
+func (sqliteDialect) CacheStatements() bool { return true }
+
 func (sqliteDialect) OwnColumnsSQL() string {
 	return `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p
 WHERE m.type = 'table' AND m.name LIKE 'softdelete%'`

@@ -56,7 +56,14 @@ func (ex *executor) exec(ctx context.Context, query string, args ...any) (sql.Re
 	if err := ex.prepareArgs(ctx, query, args); err != nil {
 		return nil, err
 	}
-	res, err := ex.q.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if cs := ex.cachedStmtFor(ctx, query); cs != nil {
+		res, err = ex.stmtIn(ctx, cs).ExecContext(ctx, args...)
+		ex.db.stmts.release(cs)
+	} else {
+		res, err = ex.q.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, ex.fail(ctx, err)
 	}
@@ -80,7 +87,16 @@ func (ex *executor) query(ctx context.Context, query string, args ...any) (*sql.
 	if err := ex.prepareArgs(ctx, query, args); err != nil {
 		return nil, err
 	}
-	rows, err := ex.q.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if cs := ex.cachedStmtFor(ctx, query); cs != nil {
+		// The rows keep the statement open until they are closed, even if
+		// it is evicted meanwhile (database/sql's dependency counting).
+		rows, err = ex.stmtIn(ctx, cs).QueryContext(ctx, args...)
+		ex.db.stmts.release(cs)
+	} else {
+		rows, err = ex.q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, ex.fail(ctx, err)
 	}
@@ -238,10 +254,20 @@ func (ex *executor) txOnce(ctx context.Context, db *sql.DB, iso sql.IsolationLev
 	// The transaction follows ctx until COMMIT is about to be sent:
 	// database/sql rolls back a transaction whose context ends, which during
 	// COMMIT would report a failure for a change that may be committed.
-	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelTx()
-	follow := context.AfterFunc(ctx, cancelTx)
-	defer follow()
+	// A context that can never end (ctx.Done() == nil) needs no follower:
+	// BEGIN then runs on ctx itself, which also spares the drivers the
+	// watcher they start for a context that can end (a goroutine in
+	// modernc's SQLite, a hand-off to the connection's watcher goroutine in
+	// go-sql-driver/mysql). MariaDB delete, 21 alternating rounds: 1.07x the
+	// hand-written transaction with this, 1.13x without.
+	txCtx, follow := ctx, func() bool { return true }
+	if ctx.Done() != nil {
+		var cancelTx context.CancelFunc
+		txCtx, cancelTx = context.WithCancel(context.WithoutCancel(ctx))
+		defer cancelTx()
+		follow = context.AfterFunc(ctx, cancelTx)
+		defer follow()
+	}
 	var opts *sql.TxOptions
 	if iso != sql.LevelDefault {
 		opts = &sql.TxOptions{Isolation: iso}

@@ -50,6 +50,7 @@ func main() {
 	rounds := flag.Int("rounds", 0, "rounds (default: the size's)")
 	dbs := flag.String("db", "sqlite,postgres,mysql", "databases to run on")
 	only := flag.String("only", "", "run only workloads whose name matches this regular expression")
+	implRE := flag.String("impl", "", "run only the implementations whose name matches this regular expression (and each workload's first base)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -76,6 +77,9 @@ func main() {
 	var re *regexp.Regexp
 	if *only != "" {
 		re = regexp.MustCompile(*only)
+	}
+	if *implRE != "" {
+		implFilter = regexp.MustCompile(*implRE)
 	}
 	ctx := context.Background()
 	fmt.Printf("# softdelete bench: size %s, %d rounds (purge %d), %d ops per implementation per round\n", spec.name, spec.rounds, spec.purgeRnd, spec.ops)
@@ -130,6 +134,7 @@ func runAll(ctx context.Context, e *env, spec sizeSpec, re *regexp.Regexp) error
 		}
 		for _, w := range ws {
 			if re == nil || re.MatchString(w.name) {
+				w.filterImpls(implFilter)
 				all = append(all, w)
 			}
 		}

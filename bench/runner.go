@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -31,6 +32,34 @@ type workload struct {
 	impls   []*impl
 	samples map[string][]sample
 	rounds  int
+}
+
+// implFilter (-impl) keeps only the implementations it matches, and each
+// workload's first base (and the bases named after it: "... + target").
+var implFilter *regexp.Regexp
+
+// filterImpls drops the implementations re does not match (nil: none),
+// keeping the first base; bases no longer run are dropped from the ratios.
+func (w *workload) filterImpls(re *regexp.Regexp) {
+	if re == nil {
+		return
+	}
+	var keep []*impl
+	have := map[string]bool{}
+	for _, im := range w.impls {
+		if re.MatchString(im.name) || (len(w.bases) > 0 && strings.HasPrefix(im.name, w.bases[0])) {
+			keep = append(keep, im)
+			have[im.name] = true
+		}
+	}
+	w.impls = keep
+	var bases []string
+	for _, b := range w.bases {
+		if have[b] {
+			bases = append(bases, b)
+		}
+	}
+	w.bases = bases
 }
 
 // runRounds runs every workload's implementations ops times each, round

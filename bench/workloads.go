@@ -398,7 +398,60 @@ func writeWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, er
 	}
 	qDel := e.ph("UPDATE notes SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
 	qRes := e.ph("UPDATE notes SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL")
-	qLog := e.ph("INSERT INTO hand_log (kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome) VALUES (?, ?, 'notes', ?, '', '', ?, 1, '{\"notes\":1}', 'done')")
+	// The log row holds what softdelete's holds: the rules a delete applied
+	// ('[]': none), and, for a restore by "+ target", the delete it reverses.
+	qLog := e.ph("INSERT INTO hand_log (kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome, rules) VALUES (?, ?, 'notes', ?, '', '', ?, 1, '{\"notes\":1}', 'done', ?)")
+	const logCols = "kind, stamp, root_table, root_key, actor, reason, created_at, rows_total, counts, outcome"
+	// allDeletedHand: every row soft-deleted, and that delete logged in
+	// hand_log too (a copy of softdelete's log row), for the restores that
+	// look it up.
+	allDeletedHand := func(ctx context.Context) error {
+		if err := allDeleted(ctx); err != nil {
+			return err
+		}
+		_, err := e.sql.ExecContext(ctx, "INSERT INTO hand_log ("+logCols+") SELECT "+logCols+" FROM softdelete_operations WHERE id = (SELECT MAX(id) FROM softdelete_operations WHERE kind = 'delete')")
+		return err
+	}
+	// restoreTarget: the hand-written restore whose log row names the delete
+	// it reverses (target_op), as softdelete's does, in the best two-statement
+	// form per database: SQLite, the log row from the row (INSERT ... SELECT
+	// with the lookup) and then the UPDATE; MariaDB, the UPDATE keeping the
+	// lookup in a session variable for the INSERT; PostgreSQL, the UPDATE
+	// returning the stamp it replaced and the INSERT looking it up.
+	restoreTarget := func(ctx context.Context, i int) error {
+		tx, err := e.sql.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		e.stmts.Add(2)
+		key, now := fmt.Sprint(id(i)), e.timeArg(time.Now())
+		switch e.dialect {
+		case "sqlite":
+			if err := one(tx.ExecContext(ctx, "INSERT INTO hand_log ("+logCols+", target_op) SELECT 'restore', NULL, 'notes', ?, '', '', ?, 1, '{\"notes\":1}', 'done', (SELECT o.id FROM hand_log o WHERE o.stamp = r.deleted_at) FROM notes r WHERE r.id = ? AND r.deleted_at IS NOT NULL", key, now, id(i))); err != nil {
+				return err
+			}
+			if err := one(tx.ExecContext(ctx, qRes, id(i))); err != nil {
+				return err
+			}
+		case "mysql":
+			if err := one(tx.ExecContext(ctx, "UPDATE notes SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL AND COALESCE(@hand_target := (SELECT o.id FROM hand_log o WHERE o.stamp = notes.deleted_at), 0) >= 0", id(i))); err != nil {
+				return err
+			}
+			if err := one(tx.ExecContext(ctx, "INSERT INTO hand_log ("+logCols+", target_op) VALUES ('restore', NULL, 'notes', ?, '', '', ?, 1, '{\"notes\":1}', 'done', @hand_target)", key, now)); err != nil {
+				return err
+			}
+		default:
+			var old time.Time
+			if err := tx.QueryRowContext(ctx, "UPDATE notes n SET deleted_at = NULL FROM (SELECT deleted_at FROM notes WHERE id = $1) r WHERE n.id = $1 AND n.deleted_at = r.deleted_at RETURNING r.deleted_at", id(i)).Scan(&old); err != nil {
+				return err
+			}
+			if err := one(tx.ExecContext(ctx, "INSERT INTO hand_log ("+logCols+", target_op) VALUES ('restore', NULL, 'notes', $1, '', '', $2, 1, '{\"notes\":1}', 'done', (SELECT o.id FROM hand_log o WHERE o.stamp = $3))", key, now, old)); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}
 	var last int64
 	stamp := func() time.Time {
 		t := time.Now().UTC().Truncate(time.Microsecond)
@@ -420,11 +473,11 @@ func writeWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, er
 			tx.Rollback()
 			return err
 		}
-		var st any
+		var st, rules any
 		if kind == "delete" {
-			st = args[0]
+			st, rules = args[0], "[]"
 		}
-		if _, err := tx.ExecContext(ctx, qLog, kind, st, fmt.Sprint(args[len(args)-1]), e.timeArg(time.Now())); err != nil {
+		if _, err := tx.ExecContext(ctx, qLog, kind, st, fmt.Sprint(args[len(args)-1]), e.timeArg(time.Now()), rules); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -450,8 +503,8 @@ func writeWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, er
 				return one(e.bun.NewDelete().Model(&bunNote{ID: id(i)}).WherePK().Exec(ctx))
 			}},
 		}}
-	res := &workload{name: "restore", bases: []string{"hand-written UPDATE + log", "hand-written UPDATE", "gorm"},
-		what: "restore of one soft-deleted row nothing references (`m.Restore(ctx, &note)`), logged; hand-written: the single `UPDATE`, and `UPDATE` + log `INSERT` in one transaction",
+	res := &workload{name: "restore", bases: []string{"hand-written UPDATE + log", "hand-written UPDATE + log + target", "hand-written UPDATE", "gorm"},
+		what: "restore of one soft-deleted row nothing references (`m.Restore(ctx, &note)`), logged; hand-written: the single `UPDATE`, `UPDATE` + log `INSERT` in one transaction, and the same with the log row naming the delete it reverses (`target_op`, as softdelete's does)",
 		impls: []*impl{
 			{name: "softdelete", setup: allDeleted, op: func(ctx context.Context, i int) error {
 				return m.Restore(ctx, &sdNote{Model: softdelete.Model{ID: id(i)}})
@@ -463,6 +516,7 @@ func writeWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, er
 			{name: "hand-written UPDATE + log", setup: allDeleted, op: func(ctx context.Context, i int) error {
 				return withLog(ctx, "restore", qRes, id(i))
 			}},
+			{name: "hand-written UPDATE + log + target", setup: allDeletedHand, op: restoreTarget},
 			{name: "gorm", setup: allDeleted, op: func(ctx context.Context, i int) error {
 				return gormOne(gdb.Unscoped().Model(&gormNote{ID: id(i)}).Where("deleted_at IS NOT NULL").Update("deleted_at", nil))
 			}},
