@@ -268,6 +268,7 @@ func (ex *executor) txOnce(ctx context.Context, db *sql.DB, iso sql.IsolationLev
 		follow = context.AfterFunc(ctx, cancelTx)
 		defer follow()
 	}
+	ex.db.preparePending(txCtx) // stmtcache.go
 	var opts *sql.TxOptions
 	if iso != sql.LevelDefault {
 		opts = &sql.TxOptions{Isolation: iso}

@@ -45,12 +45,16 @@ const stmtCacheSize = 256
 const stmtCacheMaxLen = 4096
 
 type stmtCache struct {
-	mu     sync.Mutex
-	m      map[string]*cachedStmt
-	lru    list.List // of *cachedStmt, most recently used first
-	closed bool      // DB.Close: nothing is kept any more
-	gen    uint64    // bumped by flush: a statement prepared before is not kept
+	mu      sync.Mutex
+	m       map[string]*cachedStmt
+	lru     list.List // of *cachedStmt, most recently used first
+	closed  bool      // DB.Close: nothing is kept any more
+	gen     uint64    // bumped by flush: a statement prepared before is not kept
+	pending []string  // missed inside a transaction: prepared before the next one begins
 }
+
+// stmtPendingMax bounds the statements waiting to be prepared.
+const stmtPendingMax = 64
 
 type cachedStmt struct {
 	st    *sql.Stmt
@@ -131,6 +135,31 @@ func (c *stmtCache) release(cs *cachedStmt) {
 	}
 }
 
+// want notes a statement missed inside a transaction.
+func (c *stmtCache) want(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.pending) >= stmtPendingMax || c.m[query] != nil {
+		return
+	}
+	for _, q := range c.pending {
+		if q == query {
+			return
+		}
+	}
+	c.pending = append(c.pending, query)
+}
+
+// takePending returns the statements waiting to be prepared (nil if none)
+// and the generation they are prepared at.
+func (c *stmtCache) takePending() ([]string, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pending
+	c.pending = nil
+	return p, c.gen
+}
+
 // generation returns the current generation (see put).
 func (c *stmtCache) generation() uint64 {
 	c.mu.Lock()
@@ -144,6 +173,7 @@ func (c *stmtCache) flush(closing bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	c.pending = nil
 	if closing {
 		c.closed = true
 	}
@@ -161,11 +191,14 @@ func (c *stmtCache) len() int {
 
 // cachedStmtFor returns the prepared statement to run query with, in use
 // until release (nil: run the text as it is). Outside a transaction a
-// statement not kept yet is prepared on the pool. Inside one it is
-// prepared on the pool only when the pool can open another connection
-// (no MaxOpenConns): a pool of one connection held by the transaction
-// (sqlite::memory:) would wait for itself; otherwise the text runs as it
-// is, once, in the transaction.
+// statement not kept yet is prepared on the pool, as database/sql would
+// prepare the text. Inside one it is not: preparing on the pool could
+// open another connection while the transaction holds one (a pool of one,
+// sqlite::memory:, would wait for itself; a second connection keeps SQLite
+// from leaving WAL mode, PRAGMA journal_mode = DELETE). The text then runs
+// as it is, and the statement is prepared before the next transaction of
+// ours begins (preparePending), on the connection that transaction will
+// take.
 func (ex *executor) cachedStmtFor(ctx context.Context, query string) *cachedStmt {
 	db := ex.db
 	if !db.cacheStmts || !cacheable(query) {
@@ -175,13 +208,11 @@ func (ex *executor) cachedStmtFor(ctx context.Context, query string) *cachedStmt
 	if !ok && ex.tx == nil {
 		return nil // a *sql.Conn: its statements must run on it
 	}
-	if pool == nil {
-		pool = db.sql
-	}
 	if cs := db.stmts.get(query); cs != nil {
 		return cs
 	}
-	if ex.tx != nil && pool.Stats().MaxOpenConnections != 0 {
+	if ex.tx != nil {
+		db.stmts.want(query)
 		return nil
 	}
 	gen := db.stmts.generation()
@@ -190,6 +221,32 @@ func (ex *executor) cachedStmtFor(ctx context.Context, query string) *cachedStmt
 		return nil // run as text: the error, if it is one, comes from there
 	}
 	return db.stmts.put(query, st, gen)
+}
+
+// preparePending prepares the statements missed inside transactions, on
+// an idle connection of the pool (the one BEGIN takes next); with none
+// idle they wait (no connection is opened for them).
+func (db *DB) preparePending(ctx context.Context) {
+	if !db.cacheStmts {
+		return
+	}
+	qs, gen := db.stmts.takePending()
+	if len(qs) == 0 {
+		return
+	}
+	if db.sql.Stats().Idle == 0 {
+		for _, q := range qs {
+			db.stmts.want(q)
+		}
+		return
+	}
+	for _, q := range qs {
+		st, err := db.sql.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		db.stmts.release(db.stmts.put(q, st, gen))
+	}
 }
 
 // stmtIn returns cs's statement for use through ex (inside a transaction:
