@@ -62,6 +62,11 @@ type dialect interface {
 	// WritableCTE: WITH d AS (DELETE ... RETURNING ...) INSERT ... works,
 	// so several changes can be one statement.
 	WritableCTE() bool
+	// ProbeEach is what ends an EXISTS subquery so that it runs as an index
+	// probe per outer row rather than as a join the planner may hash over
+	// the whole inner table (PostgreSQL: OFFSET 0, which keeps the subquery
+	// from being flattened); "" where the subquery runs that way anyway.
+	ProbeEach() string
 	// SessionVariables: a statement can assign a session variable
 	// (@name := ...) that the next statement on the connection reads
 	// (MariaDB/MySQL); the fast restore hands the reversed operation over

@@ -253,6 +253,7 @@ func (mysqlDialect) CastText(expr string) string      { return "CAST(" + expr + 
 func (mysqlDialect) KeyText(expr string) string       { return "CONCAT(" + expr + ")" }
 func (mysqlDialect) CastWrap(string) (string, string) { return "", "" }
 
+func (mysqlDialect) ProbeEach() string      { return "" }
 func (mysqlDialect) WritableCTE() bool      { return false }
 func (mysqlDialect) SessionVariables() bool { return true }
 

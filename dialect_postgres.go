@@ -255,6 +255,7 @@ func (postgresDialect) CastWrap(colType string) (string, string) {
 	return "CAST(", " AS " + colType + ")"
 }
 
+func (postgresDialect) ProbeEach() string      { return " OFFSET 0" }
 func (postgresDialect) WritableCTE() bool      { return true }
 func (postgresDialect) SessionVariables() bool { return false }
 

@@ -224,6 +224,7 @@ func (sqliteDialect) CastText(expr string) string      { return "CAST(" + expr +
 func (sqliteDialect) KeyText(expr string) string       { return "CAST(" + expr + " AS TEXT)" }
 func (sqliteDialect) CastWrap(string) (string, string) { return "", "" }
 
+func (sqliteDialect) ProbeEach() string      { return "" }
 func (sqliteDialect) WritableCTE() bool      { return false }
 func (sqliteDialect) SessionVariables() bool { return false }
 

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // The SET NULL bookkeeping (softdelete_nulled) names rows by key: the
@@ -23,6 +24,11 @@ type goneRows struct {
 	t    *table
 	from func(b *sqlBuilder, alias string)
 	cond pred
+	// kept, if set, names the foreign keys through which the database's
+	// CASCADE removes nothing with these rows: cond keeps every row that
+	// a row of fk's child references (the purge's NOT EXISTS), so no
+	// bookkeeping of children goes with them through fk.
+	kept func(fk *foreignKey) bool
 }
 
 func tableRows(t *table, cond pred) goneRows {
@@ -91,6 +97,7 @@ func nulledReach(s *schema, t *table, seen map[string]bool) bool {
 type nulledCleanup struct {
 	stmts []func(b *sqlBuilder) // each writes one DELETE FROM softdelete_nulled
 	sweep []*table              // reached through a cycle or deeper than maxSelDepth
+	named []string              // the child_table values stmts delete
 }
 
 func (nc *nulledCleanup) empty() bool { return len(nc.stmts) == 0 && len(nc.sweep) == 0 }
@@ -122,15 +129,17 @@ func (db *DB) nulledFor(s *schema, root goneRows) *nulledCleanup {
 		t := g.t
 		if nulledChild(s, t) {
 			nc.stmts = append(nc.stmts, func(b *sqlBuilder) { db.forgetChildren(b, g) })
+			nc.named = append(nc.named, t.Name)
 		}
 		for _, fk := range t.In {
 			if nulledParent(s, t, fk) {
 				nc.stmts = append(nc.stmts, func(b *sqlBuilder) { db.forgetParents(b, g, fk) })
+				nc.named = append(nc.named, fk.Child)
 			}
 		}
 		for _, fk := range t.In {
 			c := s.tables[fk.Child]
-			if c == nil || fk.Schema != Cascade || !nulledReach(s, c, map[string]bool{}) {
+			if c == nil || fk.Schema != Cascade || (g.kept != nil && g.kept(fk)) || !nulledReach(s, c, map[string]bool{}) {
 				continue
 			}
 			if path[c.Name] || depth >= maxSelDepth {
@@ -307,7 +316,7 @@ func (db *DB) removeForGood(ctx context.Context, ex *executor, s *schema, g gone
 		b.WriteString("WITH softdelete_gone AS (")
 		del(b)
 		b.WriteString(" RETURNING *)")
-		for i, st := range db.goneCleanup(s, g.t) {
+		for i, st := range db.goneCleanup(s, g) {
 			fmt.Fprintf(b, ", softdelete_n%d AS (", i)
 			st(b)
 			b.WriteString(")")
@@ -315,12 +324,25 @@ func (db *DB) removeForGood(ctx context.Context, ex *executor, s *schema, g gone
 		b.WriteString(" SELECT COUNT(*) FROM softdelete_gone")
 		n, err = ex.queryInt64(ctx, b.String(), b.args...)
 	default:
-		if len(nc.stmts) > 0 && d.RowLock(true, "x0") != "" {
+		stmts := nc.stmts
+		if len(stmts) > 0 && d.RowLock(true, "x0") != "" {
 			if _, err := db.lockRows(ctx, ex, g.t, g.where); err != nil {
 				return 0, err
 			}
+		} else if len(stmts) > 0 && ex.tx != nil {
+			// One writer at a time (SQLite), and this transaction is it:
+			// when no bookkeeping names a row of these tables, which one
+			// index look tells, the cleanup has nothing to find (each of
+			// its statements would select the rows to remove first).
+			some, err := db.nulledAny(ctx, ex, nc.named)
+			if err != nil {
+				return 0, err
+			}
+			if !some {
+				stmts = nil
+			}
 		}
-		for _, st := range nc.stmts {
+		for _, st := range stmts {
 			b := newBuilder(d, 512)
 			st(b)
 			if _, err := ex.exec(ctx, b.String(), b.args...); err != nil {
@@ -342,10 +364,25 @@ func (db *DB) removeForGood(ctx context.Context, ex *executor, s *schema, g gone
 	return n, nil
 }
 
-// goneCleanup is the cleanup for the rows of t that the statement's
-// DELETE returns (softdelete_gone), as parts of that statement.
-func (db *DB) goneCleanup(s *schema, t *table) []func(b *sqlBuilder) {
-	return db.nulledFor(s, goneRows{t: t, from: func(b *sqlBuilder, alias string) {
+// nulledAny reports whether bookkeeping names rows of the tables named.
+func (db *DB) nulledAny(ctx context.Context, ex *executor, named []string) (bool, error) {
+	b := newBuilder(db.dialect, 128)
+	b.WriteString("SELECT COUNT(*) FROM (SELECT 1 FROM softdelete_nulled WHERE child_table IN (")
+	for i, n := range slices.Compact(slices.Sorted(slices.Values(named))) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.arg(n)
+	}
+	b.WriteString(") LIMIT 1) x")
+	n, err := ex.queryInt64(ctx, b.String(), b.args...)
+	return n > 0, err
+}
+
+// goneCleanup is the cleanup for the rows g that the statement's DELETE
+// returns (softdelete_gone), as parts of that statement.
+func (db *DB) goneCleanup(s *schema, g goneRows) []func(b *sqlBuilder) {
+	return db.nulledFor(s, goneRows{t: g.t, kept: g.kept, from: func(b *sqlBuilder, alias string) {
 		b.WriteString("softdelete_gone " + alias)
 	}}).stmts
 }

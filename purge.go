@@ -630,13 +630,10 @@ func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
 func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool) {
 	pr.dueStamp(b, t, alias)
 	for _, fk := range t.In {
-		c := pr.s.tables[fk.Child]
-		if c == nil {
-			continue
-		}
-		if !c.soft() && (fk.Schema == Cascade || fk.Schema == SetNull || fk.Schema == SetDefault) {
+		if !pr.guarded(fk) {
 			continue // the database applies the rule on purge
 		}
+		c := pr.s.tables[fk.Child]
 		if fk.Child == t.Name && inMySQLDelete {
 			continue // handled by the anti-join in the DELETE
 		}
@@ -645,8 +642,45 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete b
 		b.ident(c.Name)
 		b.WriteString(" " + inner + " WHERE ")
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
+		if c.indexedBy(fk.ChildCols) {
+			// One index probe per row, like the foreign key's own check:
+			// a hash join would read the whole child table every batch.
+			b.WriteString(pr.db.dialect.ProbeEach())
+		}
 		b.WriteString(")")
 	}
+}
+
+// guarded reports whether a purge DELETE keeps the rows that rows of fk's
+// child reference (a NOT EXISTS, or MySQL's anti-join for a table that
+// references itself): always, unless the child has no soft-delete column
+// and the database applies fk's rule on purge. Through a guarded foreign
+// key, the database's CASCADE removes nothing.
+func (pr *purger) guarded(fk *foreignKey) bool {
+	c := pr.s.tables[fk.Child]
+	return c != nil && (c.soft() || !(fk.Schema == Cascade || fk.Schema == SetNull || fk.Schema == SetDefault))
+}
+
+// gone is the rows of t that a purge DELETE selects with cond.
+func (pr *purger) gone(t *table, cond pred) goneRows {
+	g := tableRows(t, cond)
+	g.kept = pr.guarded
+	return g
+}
+
+// indexedBy reports whether a plain index of t (not partial, no
+// expression) starts with the columns cols, in any order.
+func (t *table) indexedBy(cols []string) bool {
+	for _, ix := range t.Indexes {
+		if ix.Declared || ix.Expr || ix.Partial || ix.Kind != "" || len(ix.Columns) < len(cols) {
+			continue
+		}
+		lead := ix.Columns[:len(cols)]
+		if !slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(lead, c) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // dueCount counts the rows of t deleted before its cut-off.
@@ -1000,7 +1034,7 @@ func (pr *purger) inRange(t *table, lo, hi []any) pred {
 // swept after the DELETE (a CASCADE below t through a cycle).
 func (pr *purger) oneStatement(t *table) bool {
 	return pr.db.dialect.WritableCTE() && len(pr.db.hookList()) == 0 && pr.ex.tx == nil && !pr.dry &&
-		len(pr.db.nulledFor(pr.s, tableRows(t, nil)).sweep) == 0
+		len(pr.db.nulledFor(pr.s, pr.gone(t, nil)).sweep) == 0
 }
 
 // statementBatch purges the due rows of t in (lo, hi] with one statement:
@@ -1018,11 +1052,17 @@ func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n
 	b.ident(t.Name)
 	b.WriteString(" WHERE EXISTS (SELECT 1 FROM l) AND ")
 	pr.inRange(t, lo, hi)(b, self)
-	b.WriteString(" RETURNING *)")
-	// The rows' SET NULL bookkeeping goes with them (see nulled.go).
-	for i, st := range db.nulledFor(pr.s, goneRows{t: t, from: func(b *sqlBuilder, alias string) {
+	// The rows' SET NULL bookkeeping goes with them (see nulled.go): it
+	// reads their columns; otherwise only their number is needed.
+	nulled := db.nulledFor(pr.s, goneRows{t: t, kept: pr.guarded, from: func(b *sqlBuilder, alias string) {
 		b.WriteString("d " + alias)
-	}}).stmts {
+	}}).stmts
+	if len(nulled) > 0 {
+		b.WriteString(" RETURNING *)")
+	} else {
+		b.WriteString(" RETURNING 1)")
+	}
+	for i, st := range nulled {
 		fmt.Fprintf(b, ", n%d AS (", i)
 		st(b)
 		b.WriteString(")")
@@ -1069,7 +1109,7 @@ func (pr *purger) deleteRange(ctx context.Context, ex *executor, t *table, lo, h
 		pr.deleteStmt(b, t, inRange)
 	}
 	var err error
-	*n, err = db.removeForGood(ctx, ex, pr.s, tableRows(t, inRange), del)
+	*n, err = db.removeForGood(ctx, ex, pr.s, pr.gone(t, inRange), del)
 	if err != nil {
 		return err
 	}

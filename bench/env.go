@@ -39,7 +39,10 @@ type env struct {
 	// Statements sent, per implementation (BEGIN/COMMIT not counted by
 	// any of them): softdelete's statement hook, GORM's logger, bun's
 	// query hook; the hand-written code counts its own.
-	stmts  atomic.Int64
+	stmts atomic.Int64
+	// prof, if set, is called with every statement softdelete sends
+	// (BENCH_VERBOSE: the purge's statement profile).
+	prof   atomic.Pointer[func(q string)]
 	close  func()
 	tmpDir string
 }
@@ -119,8 +122,11 @@ func openEnv(ctx context.Context, dialect string) (*env, error) {
 	default:
 		return nil, fmt.Errorf("unknown database %q", dialect)
 	}
-	db, err := softdelete.Open(u, softdelete.WithStatementHook(func(context.Context, string, []any) error {
+	db, err := softdelete.Open(u, softdelete.WithStatementHook(func(_ context.Context, q string, _ []any) error {
 		e.stmts.Add(1)
+		if f := e.prof.Load(); f != nil {
+			(*f)(q)
+		}
 		return nil
 	}))
 	if err != nil {

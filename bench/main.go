@@ -72,7 +72,7 @@ func main() {
 	}
 	if *rounds > 0 {
 		spec.rounds = *rounds
-		spec.purgeRnd = min(*rounds, spec.purgeRnd)
+		spec.purgeRnd = *rounds
 	}
 	var re *regexp.Regexp
 	if *only != "" {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/softdelete-go/softdelete"
@@ -14,22 +16,87 @@ import (
 // The purge workload: porders 1..2n (the odd ones soft-deleted in 2020:
 // due) with one pitems row each (ON DELETE CASCADE, the order's stamp), so
 // 2n due rows; a purge of everything deleted before 2024 in batches of
-// 1,000, against the hand-written key-range loop (per range of 2,000
-// order keys, one transaction: DELETE the due items of those orders, then
-// the due orders). Every round starts from a fresh, vacuumed copy; the two
-// sides alternate which goes first.
+// 1,000 rows, against the hand-written key-range loop (per range of order
+// keys, one transaction: DELETE the due items of those orders, then the
+// due orders), with ranges of 1,000 order keys (1,000 rows per
+// transaction, like softdelete's batches) and of 2,000. Every run starts
+// from a fresh, vacuumed copy; the three rotate which goes first.
 
 var purgeCut = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const purgeBatch = 1000
 
 type purgeWork struct {
-	due                int
-	sd, hand           []float64 // seconds
-	sdLong, handLong   []float64 // longest batch, ms
-	sdBatch, handBatch []float64 // median batch, ms
-	sdStmts, handStmts []float64 // statements per batch
-	sdAllocs           []float64 // Go allocations per purged row
+	due      int
+	sd       purgeSide
+	sdAllocs []float64 // Go allocations per purged row
+	// The hand-written loop with the same rows per transaction as
+	// softdelete's batches (ranges of purgeBatch order keys: 500 due orders
+	// and their 500 items), and with ranges twice as wide (1,000 due
+	// orders and their items: twice the rows, half the commits).
+	hand, hand2 purgeSide
+}
+
+// purgeSide is one implementation's rounds.
+type purgeSide struct {
+	secs    []float64 // total time, seconds
+	long    []float64 // longest batch, ms
+	mean    []float64 // mean batch (total time / batches), ms
+	stmts   []float64 // statements per batch
+	prof    []*stmtProfile
+	batches []float64
+}
+
+func (ps *purgeSide) add(el time.Duration, batches int, long time.Duration, stmts int64, sp *stmtProfile) {
+	ps.secs = append(ps.secs, el.Seconds())
+	ps.long = append(ps.long, float64(long)/1e6)
+	ps.mean = append(ps.mean, float64(el)/1e6/float64(max(batches, 1)))
+	ps.stmts = append(ps.stmts, float64(stmts)/float64(max(batches, 1)))
+	ps.batches = append(ps.batches, float64(batches))
+	if sp != nil {
+		ps.prof = append(ps.prof, sp)
+	}
+}
+
+var verbose = os.Getenv("BENCH_VERBOSE") != ""
+
+// stmtProfile charges each statement the time until the next one was sent
+// (a batch's last statement also carries its COMMIT).
+type stmtProfile struct {
+	last  string
+	at    time.Time
+	count map[string]int
+	total map[string]time.Duration
+}
+
+func newStmtProfile() *stmtProfile {
+	return &stmtProfile{count: map[string]int{}, total: map[string]time.Duration{}}
+}
+
+func (sp *stmtProfile) note(q string) {
+	now := time.Now()
+	if sp.last != "" {
+		sp.count[sp.last]++
+		sp.total[sp.last] += now.Sub(sp.at)
+	}
+	q = strings.Join(strings.Fields(q), " ")
+	if len(q) > 160 {
+		q = q[:160] + "…"
+	}
+	sp.last, sp.at = q, now
+}
+
+// print writes the statements of the median run, by total time.
+func (sp *stmtProfile) print(out io.Writer, name string) {
+	keys := make([]string, 0, len(sp.count))
+	for k := range sp.count {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return sp.total[keys[i]] > sp.total[keys[j]] })
+	fmt.Fprintf(out, "\n%s statements (time until the next statement):\n", name)
+	for _, k := range keys {
+		fmt.Fprintf(out, "  %4d  %7.1f ms  %s\n", sp.count[k], float64(sp.total[k])/1e6, k)
+	}
 }
 
 func purgeSeed(ctx context.Context, e *env, n int) error {
@@ -93,8 +160,8 @@ SELECT id, id, 'SKU-0000000042', 1, created_at, created_at, deleted_at FROM pord
 	return e.db.Refresh(ctx)
 }
 
-// purgeHand is the hand-written loop.
-func purgeHand(ctx context.Context, e *env) (rows int64, batches []time.Duration, err error) {
+// purgeHand is the hand-written loop over ranges of width order keys.
+func purgeHand(ctx context.Context, e *env, width int64, sp *stmtProfile) (rows int64, batches int, long time.Duration, err error) {
 	q1 := e.ph("DELETE FROM pitems WHERE order_id IN (SELECT id FROM porders WHERE id > ? AND id <= ? AND deleted_at < ?)")
 	if e.dialect == "mysql" {
 		// MariaDB runs a single-table DELETE ... IN (SELECT ...) as a full
@@ -107,53 +174,79 @@ func purgeHand(ctx context.Context, e *env) (rows int64, batches []time.Duration
 	var lo, hi *int64
 	e.stmts.Add(1)
 	if err := e.sql.QueryRowContext(ctx, e.ph("SELECT MIN(id), MAX(id) FROM porders WHERE deleted_at < ?"), cut).Scan(&lo, &hi); err != nil {
-		return 0, nil, err
+		return 0, 0, 0, err
 	}
 	if lo == nil {
-		return 0, nil, nil
+		return 0, 0, 0, nil
 	}
-	width := int64(2 * purgeBatch)
 	for start := *lo - 1; start < *hi; start += width {
 		t0 := time.Now()
+		if sp != nil {
+			sp.note("BEGIN")
+		}
 		tx, err := e.sql.BeginTx(ctx, nil)
 		if err != nil {
-			return rows, batches, err
+			return rows, batches, long, err
 		}
 		for _, q := range []string{q1, q2} {
+			if sp != nil {
+				sp.note(q)
+			}
 			e.stmts.Add(1)
 			res, err := tx.ExecContext(ctx, q, start, start+width, cut)
 			if err != nil {
 				tx.Rollback()
-				return rows, batches, err
+				return rows, batches, long, err
 			}
 			k, _ := res.RowsAffected()
 			rows += k
 		}
-		if err := tx.Commit(); err != nil {
-			return rows, batches, err
+		if sp != nil {
+			sp.note("COMMIT")
 		}
-		batches = append(batches, time.Since(t0))
+		if err := tx.Commit(); err != nil {
+			return rows, batches, long, err
+		}
+		batches++
+		long = max(long, time.Since(t0))
 	}
-	return rows, batches, nil
+	if sp != nil {
+		sp.note("")
+	}
+	return rows, batches, long, nil
 }
 
 func purgeWorkload(ctx context.Context, e *env, spec sizeSpec) (*purgeWork, error) {
 	pw := &purgeWork{due: 2 * spec.purgeDue}
 	for r := 0; r < spec.purgeRnd; r++ {
-		for k := 0; k < 2; k++ {
+		for k := 0; k < 3; k++ {
 			if err := purgeSeed(ctx, e, spec.purgeDue); err != nil {
 				return nil, err
 			}
-			if (k+r)%2 == 0 {
+			var sp *stmtProfile
+			if verbose {
+				sp = newStmtProfile()
+			}
+			e.stmts.Store(0)
+			switch (k + r) % 3 {
+			case 0:
 				var m0, m1 runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&m0)
-				e.stmts.Store(0)
-				var batches []float64
+				if sp != nil {
+					f := sp.note
+					e.prof.Store(&f)
+				}
+				// No Progress callback: it makes Purge count the due rows
+				// of every table first (PurgeProgress.Total), work the
+				// hand-written loop does not do.
 				t0 := time.Now()
-				res, err := e.db.Purge(ctx, softdelete.PurgePolicy{Before: purgeCut, Tables: []string{"porders", "pitems"}, BatchSize: purgeBatch,
-					Progress: func(p softdelete.PurgeProgress) { batches = append(batches, float64(p.LastBatch)/1e6) }})
+				res, err := e.db.Purge(ctx, softdelete.PurgePolicy{Before: purgeCut, Tables: []string{"porders", "pitems"}, BatchSize: purgeBatch})
 				el := time.Since(t0)
+				if sp != nil {
+					e.prof.Store(nil)
+					sp.note("")
+				}
 				runtime.ReadMemStats(&m1)
 				if err != nil {
 					return nil, fmt.Errorf("purge: %w", err)
@@ -161,15 +254,15 @@ func purgeWorkload(ctx context.Context, e *env, spec sizeSpec) (*purgeWork, erro
 				if n := res.Counts["porders"] + res.Counts["pitems"]; n != int64(pw.due) {
 					return nil, fmt.Errorf("softdelete purged %d rows, want %d", n, pw.due)
 				}
-				pw.sd = append(pw.sd, el.Seconds())
-				pw.sdLong = append(pw.sdLong, float64(res.LongestBatch)/1e6)
-				pw.sdBatch = append(pw.sdBatch, median(batches))
-				pw.sdStmts = append(pw.sdStmts, float64(e.stmts.Load())/float64(max(res.Batches, 1)))
+				pw.sd.add(el, res.Batches, res.LongestBatch, e.stmts.Load(), sp)
 				pw.sdAllocs = append(pw.sdAllocs, float64(m1.Mallocs-m0.Mallocs)/float64(pw.due))
-			} else {
-				e.stmts.Store(0)
+			default:
+				side, width := &pw.hand, int64(purgeBatch)
+				if (k+r)%3 == 2 {
+					side, width = &pw.hand2, 2*purgeBatch
+				}
 				t0 := time.Now()
-				n, batches, err := purgeHand(ctx, e)
+				n, batches, long, err := purgeHand(ctx, e, width, sp)
 				el := time.Since(t0)
 				if err != nil {
 					return nil, fmt.Errorf("hand-written purge: %w", err)
@@ -177,16 +270,7 @@ func purgeWorkload(ctx context.Context, e *env, spec sizeSpec) (*purgeWork, erro
 				if n != int64(pw.due) {
 					return nil, fmt.Errorf("hand-written purge removed %d rows, want %d", n, pw.due)
 				}
-				var long float64
-				var ms []float64
-				for _, b := range batches {
-					ms = append(ms, float64(b)/1e6)
-					long = max(long, float64(b)/1e6)
-				}
-				pw.hand = append(pw.hand, el.Seconds())
-				pw.handLong = append(pw.handLong, long)
-				pw.handBatch = append(pw.handBatch, median(ms))
-				pw.handStmts = append(pw.handStmts, float64(e.stmts.Load())/float64(max(len(batches), 1)))
+				side.add(el, batches, long, e.stmts.Load(), sp)
 			}
 		}
 	}
@@ -197,11 +281,35 @@ func (pw *purgeWork) report(out io.Writer) {
 	if pw == nil {
 		return
 	}
-	fmt.Fprintf(out, "\n### purge\n%d due rows (%d orders, one item each), batches of %d; hand-written: a key-range loop, one transaction per range (DELETE items, DELETE orders)\n\n", pw.due, pw.due/2, purgeBatch)
-	fmt.Fprintf(out, "| implementation | total ms (median) | × hand-written | median batch ms | longest batch ms | statements/batch | allocs/row |\n|---|---:|---:|---:|---:|---:|---:|\n")
-	fmt.Fprintf(out, "| **softdelete** | %.0f | %.2f | %.1f | %.1f | %.1f | %.1f |\n", median(pw.sd)*1000, ratio(pw.sd, pw.hand), median(pw.sdBatch), median(pw.sdLong), median(pw.sdStmts), median(pw.sdAllocs))
-	fmt.Fprintf(out, "| hand-written | %.0f | 1.00 | %.1f | %.1f | %.1f | |\n", median(pw.hand)*1000, median(pw.handBatch), median(pw.handLong), median(pw.handStmts))
-	if os.Getenv("BENCH_VERBOSE") != "" {
-		fmt.Fprintf(out, "\nsoftdelete s: %v\nhand s: %v\n", pw.sd, pw.hand)
+	fmt.Fprintf(out, "\n### purge\n%d due rows (%d orders, one item each), batches of %d rows; hand-written: a key-range loop, one transaction per range of order keys (DELETE the due items of those orders, DELETE the due orders): ranges of %d keys hold %d rows like softdelete's batches, ranges of %d keys twice that\n\n",
+		pw.due, pw.due/2, purgeBatch, purgeBatch, purgeBatch, 2*purgeBatch)
+	fmt.Fprintf(out, "| implementation | total ms (median) | × hand-written | batches | mean batch ms | longest batch ms | statements/batch | allocs/row |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(out, "| **softdelete** | %.0f | %.2f | %.0f | %.1f | %.1f | %.1f | %.1f |\n", median(pw.sd.secs)*1000, ratio(pw.sd.secs, pw.hand.secs), median(pw.sd.batches), median(pw.sd.mean), median(pw.sd.long), median(pw.sd.stmts), median(pw.sdAllocs))
+	fmt.Fprintf(out, "| hand-written, %d rows per transaction | %.0f | 1.00 | %.0f | %.1f | %.1f | %.1f | |\n", purgeBatch, median(pw.hand.secs)*1000, median(pw.hand.batches), median(pw.hand.mean), median(pw.hand.long), median(pw.hand.stmts))
+	fmt.Fprintf(out, "| hand-written, %d rows per transaction | %.0f | %.2f | %.0f | %.1f | %.1f | %.1f | |\n", 2*purgeBatch, median(pw.hand2.secs)*1000, ratio(pw.hand2.secs, pw.hand.secs), median(pw.hand2.batches), median(pw.hand2.mean), median(pw.hand2.long), median(pw.hand2.stmts))
+	fmt.Fprintf(out, "\nsoftdelete against the wider ranges: %.2f×\n", ratio(pw.sd.secs, pw.hand2.secs))
+	if verbose {
+		fmt.Fprintf(out, "\nsoftdelete s: %v\nhand s: %v\nhand (wide) s: %v\n", pw.sd.secs, pw.hand.secs, pw.hand2.secs)
+		for _, x := range []struct {
+			name string
+			ps   *purgeSide
+		}{{"softdelete", &pw.sd}, {"hand-written", &pw.hand}, {"hand-written, wide ranges", &pw.hand2}} {
+			if p := medianProf(x.ps.prof, x.ps.secs); p != nil {
+				p.print(out, x.name+" (median run)")
+			}
+		}
 	}
+}
+
+// medianProf returns the profile of the run with the median time.
+func medianProf(ps []*stmtProfile, secs []float64) *stmtProfile {
+	if len(ps) == 0 || len(ps) != len(secs) {
+		return nil
+	}
+	idx := make([]int, len(secs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return secs[idx[a]] < secs[idx[b]] })
+	return ps[idx[len(idx)/2]]
 }
