@@ -697,20 +697,24 @@ func (pr *purger) dueCount(ctx context.Context, t *table) (int64, error) {
 // key is walked in key ranges whose width adapts to how many rows the last
 // range held, so a batch needs no query to find its range; other keys
 // (text, composite) take ranges of key tuples holding BatchSize due rows.
+// The first range, and the one after a range with no due row, is found by
+// a query: it holds BatchSize due rows (a fixed width would hold half as
+// many where half the keys are due, and cost a transaction more).
 func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 	intKey, keyMax := pr.integerKey(t)
 	if !intKey {
 		return pr.tupleTable(ctx, t)
 	}
 	size := pr.p.BatchSize
-	first, err := pr.nextDue(ctx, t, nil)
-	if err != nil || first == nil {
+	sp, err := pr.span(ctx, t, nil, size)
+	if err != nil || sp == nil {
 		return 0, err
 	}
-	if first.(int64) == math.MinInt64 {
+	if sp.first == math.MinInt64 {
 		return pr.tupleTable(ctx, t) // no exclusive bound below it
 	}
-	lo, width := first.(int64)-1, int64(size)
+	lo, width := sp.first-1, sp.width(size)
+	spanHi := &sp.last // the first range is the one the query found
 	var purged int64
 	for lo < keyMax {
 		if err := ctx.Err(); err != nil {
@@ -720,11 +724,17 @@ func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 		if lo <= keyMax-width {
 			hi = lo + width
 		}
+		if spanHi != nil {
+			hi = *spanHi
+		}
 		began := time.Now()
 		var n int64
-		var busy bool
+		var next *int64
+		var busy, ahead bool
 		if pr.oneStatement(t) {
-			n, busy, err = pr.statementBatch(ctx, t, []any{lo}, []any{hi})
+			// The statement also returns the next due key after hi.
+			n, next, busy, err = pr.statementBatch(ctx, t, []any{lo}, []any{hi})
+			ahead = true
 		} else {
 			n, _, busy, err = pr.batch(ctx, t, []any{lo}, []any{hi}, size)
 		}
@@ -737,27 +747,54 @@ func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 			}
 			continue
 		}
-		if n == 0 {
-			// An empty range: jump to the next due key.
-			next, err := pr.nextDue(ctx, t, hi)
-			if err != nil || next == nil {
+		spanned := spanHi != nil
+		spanHi = nil
+		if n > 0 {
+			purged += n
+			if !spanned {
+				// Aim the next range at about size rows.
+				width = max(1, min(width, math.MaxInt64/int64(size))*int64(size)/n)
+				width = min(width, int64(size)*4)
+			}
+			var slower bool
+			size, slower = pr.account(t, n, purged, time.Since(began), size)
+			if slower {
+				width = max(1, width/2)
+			}
+		}
+		switch {
+		case ahead && next == nil:
+			return purged, nil // no due row after hi
+		case ahead:
+			lo = max(hi, *next-1) // skip keys with no due row; next > hi, so no overflow
+		case n == 0:
+			// An empty range: the next range holds the next size due rows.
+			if sp, err = pr.span(ctx, t, hi, size); err != nil || sp == nil {
 				return purged, err
 			}
-			lo = next.(int64) - 1 // next > hi >= MinInt64, so no overflow
-			width = int64(size)
-			continue
-		}
-		lo = hi
-		// Aim the next range at about size rows.
-		width = max(1, min(width*int64(size)/max(n, 1), int64(size)*4))
-		purged += n
-		var slower bool
-		size, slower = pr.account(t, n, purged, time.Since(began), size)
-		if slower {
-			width = max(1, width/2)
+			lo, width, spanHi = sp.first-1, sp.width(size), &sp.last // first > hi >= MinInt64
+		default:
+			lo = hi
 		}
 	}
 	return purged, nil
+}
+
+// keySpan is what span found: the first and last of n due keys.
+type keySpan struct{ first, last, n int64 }
+
+// width is the width of a range of size due keys at the density of the
+// span (from first to last: n-1 gaps between due keys), at most 4 keys per
+// row, as the ranges that follow.
+func (k *keySpan) width(size int) int64 {
+	if k.n < 2 {
+		return int64(size)
+	}
+	gaps := uint64(k.last) - uint64(k.first)
+	if gaps/uint64(k.n-1) >= 4 {
+		return int64(size) * 4
+	}
+	return max(1, int64(gaps*uint64(size)/uint64(k.n-1)))
 }
 
 // tupleTable purges t in ranges of key tuples, each holding size due rows.
@@ -871,13 +908,15 @@ func (pr *purger) canBlock(t *table) bool {
 	return false
 }
 
-// nextDue returns the lowest key above after (nil: any) of a row of t
-// deleted before the cut-off, or nil. t has one integer key column.
-func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error) {
-	b := newBuilder(pr.db.dialect, 128)
-	b.WriteString("SELECT MIN(")
+// span finds the due rows of t (deleted before the cut-off) after the key
+// after (nil: from the start): the first key and the size-th (or the
+// last), and how many there are; nil if none. t has one integer key
+// column.
+func (pr *purger) span(ctx context.Context, t *table, after any, size int) (*keySpan, error) {
+	b := newBuilder(pr.db.dialect, 256)
+	b.WriteString("SELECT MIN(k), MAX(k), COUNT(*) FROM (SELECT ")
 	b.ident(t.PK[0])
-	b.WriteString(") FROM ")
+	b.WriteString(" AS k FROM ")
 	b.ident(t.Name)
 	b.WriteString(" WHERE ")
 	pr.dueStamp(b, t, "")
@@ -887,17 +926,37 @@ func (pr *purger) nextDue(ctx context.Context, t *table, after any) (any, error)
 		b.WriteString(" > ")
 		b.arg(after)
 	}
-	var v any
-	if err := pr.ex.queryRow(ctx, b.String(), b.args, &v); err != nil {
+	b.WriteString(" ORDER BY ")
+	b.ident(t.PK[0])
+	b.WriteString(" LIMIT ")
+	b.arg(int64(size))
+	b.WriteString(") r")
+	var lo, hi any
+	var n int64
+	if err := pr.ex.queryRow(ctx, b.String(), b.args, &lo, &hi, &n); err != nil {
 		return nil, err
 	}
+	first, err := keyInt(t, lo)
+	if err != nil || first == nil {
+		return nil, err
+	}
+	last, err := keyInt(t, hi)
+	if err != nil {
+		return nil, err
+	}
+	return &keySpan{first: *first, last: *last, n: n}, nil
+}
+
+// keyInt reads an integer key value (nil: NULL).
+func keyInt(t *table, v any) (*int64, error) {
 	switch k := v.(type) {
 	case nil:
 		return nil, nil
 	case []byte:
-		return strconv.ParseInt(string(k), 10, 64)
+		n, err := strconv.ParseInt(string(k), 10, 64)
+		return &n, err
 	case int64:
-		return k, nil
+		return &k, nil
 	}
 	return nil, fmt.Errorf("softdelete: unexpected key type %T in %s", v, t.Name)
 }
@@ -1039,7 +1098,7 @@ func (pr *purger) oneStatement(t *table) bool {
 
 // statementBatch purges the due rows of t in (lo, hi] with one statement:
 // lease row lock (SKIP LOCKED), DELETE and operations-log row.
-func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n int64, busy bool, err error) {
+func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n int64, next *int64, busy bool, err error) {
 	db := pr.db
 	self := db.dialect.Quote(t.Name)
 	at := db.timestamp()
@@ -1082,10 +1141,27 @@ func (pr *purger) statementBatch(ctx context.Context, t *table, lo, hi []any) (n
 	b.arg(at)
 	b.WriteString(" AS TIMESTAMPTZ), c.n, ")
 	b.arg("{" + string(prefix) + ":")
-	b.WriteString(" || c.n || '}', 'done' FROM c WHERE c.n > 0 RETURNING id) SELECT (SELECT COUNT(*) FROM l), c.n FROM c")
+	b.WriteString(" || c.n || '}', 'done' FROM c WHERE c.n > 0 RETURNING id) SELECT (SELECT COUNT(*) FROM l), c.n")
+	// The next due key after the range: where the next range starts, or
+	// nil when this was the last.
+	b.WriteString(", (SELECT MIN(")
+	b.ident(t.PK[0])
+	b.WriteString(") FROM ")
+	b.ident(t.Name)
+	b.WriteString(" WHERE ")
+	pr.dueStamp(b, t, "")
+	b.WriteString(" AND ")
+	b.ident(t.PK[0])
+	b.WriteString(" > ")
+	b.arg(hi[0])
+	b.WriteString(") FROM c")
 	var leased int64
-	err = pr.ex.queryRow(ctx, b.String(), b.args, &leased, &n)
-	return n, leased == 0, err
+	var nx any
+	if err = pr.ex.queryRow(ctx, b.String(), b.args, &leased, &n, &nx); err != nil {
+		return 0, nil, false, err
+	}
+	next, err = keyInt(t, nx)
+	return n, next, leased == 0, err
 }
 
 // deleteRange deletes the due rows of t in (lo, hi] inside the batch's
