@@ -39,7 +39,10 @@ func (l *purgeStmtLog) reset() {
 // children the CASCADE could take with them (it takes none: a parent
 // with a child left is kept). On SQLite, where the batch's transaction is
 // the only writer, the bookkeeping cleanup is skipped when no bookkeeping
-// names a row of the table, and done when some does.
+// names a row of the table, and done when some does. Every batch but a
+// table's last holds BatchSize due rows (the first range is found by a
+// query), and on PostgreSQL no statement is spent on an empty range at the
+// end.
 func TestPurgeParentBatchWork(t *testing.T) {
 	for _, withBookkeeping := range []bool{false, true} {
 		t.Run(fmt.Sprintf("bookkeeping=%v", withBookkeeping), func(t *testing.T) {
@@ -123,6 +126,11 @@ func testPurgeParentBatchWork(t *testing.T, dialect string, withBookkeeping bool
 	if res.Counts["pitems"] != n/2 || res.Counts["porders"] != n/2-1 || res.Blocked["porders"] != 1 {
 		t.Fatalf("purged %v, blocked %v: want %d items, %d orders, order 7 blocked", res.Counts, res.Blocked, n/2, n/2-1)
 	}
+	// Every other key is due: the first range of each table holds 500 due
+	// rows and the next ones too (one of the orders' is blocked).
+	if res.Batches != 6 {
+		t.Errorf("%d batches for %d rows in batches of 500, want 6", res.Batches, n-1)
+	}
 	if got := count(t, db, "SELECT COUNT(*) FROM porders WHERE id = 7") + count(t, db, "SELECT COUNT(*) FROM pitems WHERE id = 7"); got != 2 {
 		t.Fatalf("order 7 or its alive item is gone")
 	}
@@ -159,6 +167,17 @@ func testPurgeParentBatchWork(t *testing.T, dialect string, withBookkeeping bool
 		}
 	}
 	if db.Dialect() == "postgres" {
+		// One statement per batch, and none for an empty range at the end
+		// (the batch statement tells where the next due key is).
+		var batches int
+		for _, q := range log.q {
+			if strings.Contains(q, "DELETE FROM "+d.Quote("porders")) || strings.Contains(q, "DELETE FROM "+d.Quote("pitems")) {
+				batches++
+			}
+		}
+		if batches != res.Batches {
+			t.Errorf("%d batch statements for %d batches", batches, res.Batches)
+		}
 		if parentBatch == "" {
 			t.Fatal("no parent batch seen")
 		}
