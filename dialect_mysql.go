@@ -392,3 +392,4 @@ func (mysqlDialect) LockBucket(b *sqlBuilder, alias string, cols []string) {
 }
 
 func (mysqlDialect) LockUpsert() string { return " ON DUPLICATE KEY UPDATE n = n + 1" }
+func (mysqlDialect) LatestRead() string { return " LOCK IN SHARE MODE" }

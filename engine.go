@@ -596,10 +596,22 @@ func joinOn(b *sqlBuilder, pa string, pcols []string, ca string, ccols []string)
 	}
 }
 
-// run walks a delete from the root step until no edge changes a row.
+// run walks a delete from the root step until no edge changes a row, then
+// (in cluster mode, cluster.go) writes the lock rows of the rows it hid,
+// then checks the RESTRICT keys. In that order: a restore or Create of a
+// child on another node writes the lock row of the parent it needs alive,
+// so once ours is written, one committed later conflicts with it, and one
+// committed earlier is seen by the check (which reads the latest committed
+// rows there). Checked first, a child restored on another node and applied
+// here between the check and the lock rows slipped through both.
 func (w *walk) run(ctx context.Context, root step) error {
 	if err := w.topDown(ctx, []step{root}); err != nil {
 		return err
+	}
+	if w.db.clusterOn() {
+		if err := w.lockHidden(ctx); err != nil {
+			return err
+		}
 	}
 	return w.restrictChecks(ctx, root.t)
 }
@@ -1036,6 +1048,9 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 			b.WriteString(" IS NULL AND ")
 		}
 		w.parentRows(b, "r0", rc.fk, rc.parent)
+		if w.db.clusterOn() {
+			b.WriteString(w.db.dialect.(clusterDialect).LatestRead())
+		}
 		n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
 		if err != nil {
 			return err
@@ -1451,11 +1466,6 @@ func (db *DB) deleteRows(ctx context.Context, ex *executor, t *table, root pred,
 			}
 			if err := w.run(ctx, rs); err != nil {
 				return err
-			}
-			if db.clusterOn() {
-				if err := w.lockHidden(ctx); err != nil {
-					return err
-				}
 			}
 			stamp := w.stamp
 			op.Stamp = &stamp

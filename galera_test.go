@@ -657,3 +657,129 @@ func TestGaleraRestoreRacesParentDelete(t *testing.T) {
 	}
 	a.report(t, "TestGaleraRestoreRacesParentDelete")
 }
+
+// galeraBetween runs first through dbs[0], holds it before its statement
+// starting with match (its transaction open on node 1, everything before
+// that statement done), runs second through dbs[1] to the end, waits until
+// node 1 has applied what second committed, then lets first go on.
+func galeraBetween(t *testing.T, dbs []*DB, pause *galeraPause, match string, first, second func() error) (error, error) {
+	t.Helper()
+	release := make(chan struct{})
+	pause.arm(match, release)
+	done := make(chan error, 1)
+	go func() { done <- first() }()
+	select {
+	case <-pause.reached:
+	case err := <-done:
+		t.Fatalf("the operation on node 1 ended before its statement %q: %v", match, err)
+	case <-time.After(60 * time.Second):
+		close(release)
+		t.Fatalf("the operation on node 1 did not reach its statement %q", match)
+	}
+	errSecond := second()
+	galeraSettle(t, dbs)
+	close(release)
+	var errFirst error
+	select {
+	case errFirst = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the operation on node 1 did not end")
+	}
+	galeraSettle(t, dbs)
+	return errFirst, errSecond
+}
+
+// TestGaleraDeleteRacesRestrictedRestore: a delete of customer 3 on node 1
+// (invoice 3 references it ON DELETE RESTRICT) and a restore of invoice 3
+// (hidden by its own delete) on node 2, which commits while the delete is
+// open on node 1. The restore writes the lock row of customer 3 (the
+// parent it needs alive) and the invoice: no row the delete locked on
+// node 1, so node 1 applies it at once. If the delete had already run its
+// RESTRICT check (a plain read, which saw no live invoice) and writes its
+// lock rows only afterwards, certification has nothing to refuse: the
+// restore was applied on node 1 before the delete's write set left it, and
+// a live invoice stays under a hidden customer (seen once in
+// TestGaleraMultiPrimary at 24x100). The delete must write its lock rows
+// before the check and the check read the latest committed rows: the
+// restore committed first is then seen, and one committed after the lock
+// rows conflicts with them (brute-force abort, retry). Trials alternate
+// the hold: before the delete's first lock row, and before its check.
+func TestGaleraDeleteRacesRestrictedRestore(t *testing.T) {
+	ctx := context.Background()
+	dbs, pauses := galeraRaceSetup(t)
+	a := newTally("mysql")
+	for trial := 1; trial <= galeraRaceTrials; trial++ {
+		advSeed(t, dbs[0], advSeedSize{customers: 3, ordersPer: 2, itemsPer: 2, products: 2, coupons: 2, nodes: 4})
+		if _, err := dbs[0].Delete(ctx, "invoices", int64(3)); err != nil {
+			t.Fatal(err)
+		}
+		galeraSettle(t, dbs)
+		match := "INSERT INTO softdelete_locks"
+		if trial%2 == 0 {
+			match = "SELECT COUNT(*) FROM `invoices`"
+		}
+		errDelete, errRestore := galeraBetween(t, dbs, pauses[0], match,
+			func() error { _, err := dbs[0].Delete(ctx, "customers", int64(3)); return err },
+			func() error { _, err := dbs[1].Restore(ctx, "invoices", int64(3)); return err })
+		if errRestore != nil {
+			t.Fatalf("trial %d: restore of invoice 3 on node 2 (customer 3 alive there): %v", trial, errRestore)
+		}
+		if errDelete != nil && !errors.Is(errDelete, ErrRestricted) {
+			t.Fatalf("trial %d (held before %q): delete of customer 3 on node 1: %v", trial, match, errDelete)
+		}
+		if errDelete == nil {
+			a.violation("restrict-ignored", "trial %d (held before %q): the delete of customer 3 committed after the restore of invoice 3 was applied on its node", trial, match)
+		}
+		galeraRaceCheck(t, ctx, dbs, a, fmt.Sprintf("trial %d", trial))
+	}
+	a.report(t, "TestGaleraDeleteRacesRestrictedRestore")
+}
+
+// TestGaleraDeleteTxRestrictReadsLatest: the same race through DeleteTx in
+// the caller's REPEATABLE READ transaction on node 1, whose snapshot was
+// taken (by an earlier read) before the restore of invoice 3 on node 2
+// committed and was applied there. A RESTRICT check that read the
+// snapshot saw invoice 3 hidden, and certification let the delete commit
+// (the restore was applied on node 1 before the delete's write set left
+// it): the check reads the latest committed rows (LatestRead).
+func TestGaleraDeleteTxRestrictReadsLatest(t *testing.T) {
+	ctx := context.Background()
+	dbs, _ := galeraRaceSetup(t)
+	a := newTally("mysql")
+	for trial := 1; trial <= 2; trial++ {
+		advSeed(t, dbs[0], advSeedSize{customers: 3, ordersPer: 2, itemsPer: 2, products: 2, coupons: 2, nodes: 4})
+		if _, err := dbs[0].Delete(ctx, "invoices", int64(3)); err != nil {
+			t.Fatal(err)
+		}
+		galeraSettle(t, dbs)
+		tx, err := dbs[0].SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM invoices WHERE deleted_at IS NULL").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dbs[1].Restore(ctx, "invoices", int64(3)); err != nil {
+			t.Fatalf("trial %d: restore of invoice 3 on node 2: %v", trial, err)
+		}
+		galeraSettle(t, dbs)
+		_, err = dbs[0].DeleteTx(ctx, tx, "customers", int64(3))
+		switch {
+		case err == nil:
+			if cerr := tx.Commit(); cerr == nil {
+				a.violation("restrict-ignored", "trial %d: DeleteTx of customer 3 committed after the restore of invoice 3 was applied on its node", trial)
+			} else if !advBusy(cerr) {
+				t.Fatalf("trial %d: commit: %v", trial, cerr)
+			}
+		case errors.Is(err, ErrRestricted):
+			tx.Rollback()
+		default:
+			tx.Rollback()
+			t.Fatalf("trial %d: DeleteTx of customer 3 on node 1: %v", trial, err)
+		}
+		galeraSettle(t, dbs)
+		galeraRaceCheck(t, ctx, dbs, a, fmt.Sprintf("trial %d", trial))
+	}
+	a.report(t, "TestGaleraDeleteTxRestrictReadsLatest")
+}
