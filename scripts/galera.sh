@@ -4,6 +4,12 @@
 # group ports 4567/4577/4587, IST 4568/4578/4588, SST 4444/4454/4464.
 # Data lives under $GALERA_DIR (default /tmp/softdelete-galera); mariadbd runs
 # as the mysql user (rsync SST refuses to run as root).
+# innodb_lock_wait_timeout is $GALERA_LOCK_WAIT_TIMEOUT (default 5 s, not
+# 50): it bounds how long a node's applier waits when its brute-force abort
+# of a local transaction holding a lock it needs did not take (MariaDB
+# 10.11: "BF lock wait long" in the error log; the applier retries the abort
+# only when its own lock wait times out, and meanwhile flow control stalls
+# the whole cluster). See docs/scaling.md, "Stalls".
 set -euo pipefail
 DIR=${GALERA_DIR:-/tmp/softdelete-galera}
 RUNUSER=${GALERA_USER:-mysql}
@@ -41,6 +47,7 @@ collation-server=utf8mb4_general_ci
 innodb_autoinc_lock_mode=2
 innodb_flush_log_at_trx_commit=2
 innodb_buffer_pool_size=64M
+innodb_lock_wait_timeout=${GALERA_LOCK_WAIT_TIMEOUT:-5}
 max_connections=300
 wsrep_on=ON
 wsrep_provider=$LIB
