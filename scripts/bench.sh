@@ -16,6 +16,7 @@
 #   scripts/bench.sh -size tiny         # a smoke run (seconds; .ci/run runs it)
 #   scripts/bench.sh -size full         # what docs/benchmarks.md reports, plus the root benchmarks
 #   scripts/bench.sh -only 'delete|restore' -rounds 11
+#   scripts/bench.sh -only restore -impl 'softdelete|target'   # some implementations only
 #   scripts/bench.sh -db postgres
 #
 # Output is markdown (paste into docs/benchmarks.md). No cgo: GORM runs on
