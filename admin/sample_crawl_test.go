@@ -117,6 +117,7 @@ func crawlSample(t *testing.T, sample, dialect string) {
 		}
 	}
 	shapes := map[string]int{}
+	var seenTargets []string
 	href := regexp.MustCompile(`href="([^"]+)"`)
 	pages, byCode := 0, map[int]int{}
 	for len(queue) > 0 && pages < 800 {
@@ -137,6 +138,7 @@ func crawlSample(t *testing.T, sample, dialect string) {
 		shapes[it.shape]++
 		pages++
 		target := it.target
+		seenTargets = append(seenTargets, target)
 		r := e.get(target)
 		byCode[r.Code]++
 		if r.Code >= 500 || (r.Code != 200 && r.Code != 303 && r.Code != 302) {
@@ -162,6 +164,59 @@ func crawlSample(t *testing.T, sample, dialect string) {
 		}
 	}
 	t.Logf("%s/%s: %d pages crawled, %d shapes, status %v", sample, dialect, pages, len(shapes), byCode)
+
+	// Hostile input in every place a URL carries it: each query value of
+	// the pages crawled (orders, scopes, filters, cursors, search modes),
+	// extra filters on every column, and the table and key in the path.
+	// A clear refusal (400, 404) or a page, never a failure.
+	hostile := []string{"' OR '1'='1", "1; DROP TABLE x", "\x00", "%00", "%", "_", "\\", "-1", "99999999999999999999999",
+		"1e309", "NaN", "true", "", " ", "é", "<script>alert(1)</script>", "../../etc/passwd", "$1", "?", "NULL", "0x41",
+		"eyJ0IjoieCJ9", strings.Repeat("A", 5000), "\xff\xfe", "2024-13-45", "{1,2}", "*", "id DESC", "(SELECT 1)"}
+	mutated := map[int]int{}
+	tried := 0
+	visited := slices.Sorted(slices.Values(seenTargets))
+	for i, target := range visited {
+		if i%20 != 0 {
+			continue // a twentieth of the pages, of many kinds
+		}
+		tu, err := url.Parse(target)
+		if err != nil {
+			continue
+		}
+		var variants []string
+		for k := range tu.Query() {
+			for _, h := range hostile {
+				v := tu.Query()
+				v.Set(k, h)
+				variants = append(variants, tu.Path+"?"+v.Encode())
+			}
+		}
+		if strings.HasPrefix(tu.Path, "/t/") {
+			parts := strings.Split(tu.Path, "/")
+			for _, h := range hostile[:12] {
+				for j := 1; j < len(parts); j++ {
+					if parts[j-1] == "t" || parts[j-1] == "r" {
+						p := slices.Clone(parts)
+						p[j] = url.PathEscape(h)
+						variants = append(variants, strings.Join(p, "/"))
+					}
+				}
+				v := tu.Query()
+				v.Set("f.id", h)
+				v.Set("sort", h)
+				variants = append(variants, tu.Path+"?"+v.Encode())
+			}
+		}
+		for _, v := range variants {
+			tried++
+			r := e.get(v)
+			mutated[r.Code]++
+			if r.Code >= 500 {
+				t.Errorf("GET %s: %d\n%s", v, r.Code, excerpt(r.Body))
+			}
+		}
+	}
+	t.Logf("%s/%s: %d hostile URLs, status %v", sample, dialect, tried, mutated)
 	if pages < 50 {
 		t.Errorf("only %d pages reached", pages)
 	}
