@@ -45,10 +45,6 @@ type clusterDialect interface {
 	// LockUpsert is the clause that turns a duplicate lock row into an
 	// update of it (a write certification sees).
 	LockUpsert() string
-	// LatestRead is the clause that makes a SELECT (an aggregate too) read
-	// the latest committed rows, not the transaction's snapshot, and lock
-	// them: a delete's RESTRICT check (walk.run).
-	LatestRead() string
 }
 
 // WithClusterLocks turns cluster mode on or off instead of asking the

@@ -1048,8 +1048,8 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 			b.WriteString(" IS NULL AND ")
 		}
 		w.parentRows(b, "r0", rc.fk, rc.parent)
-		if w.db.clusterOn() {
-			b.WriteString(w.db.dialect.(clusterDialect).LatestRead())
+		if lr, ok := w.db.dialect.(latestReader); ok {
+			b.WriteString(lr.LatestRead())
 		}
 		n, err := w.ex.queryInt64(ctx, b.String(), b.args...)
 		if err != nil {
@@ -1066,6 +1066,19 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 		return &RestrictedError{Table: root.Name, Blockers: blockers, counts: w.counts}
 	}
 	return nil
+}
+
+// latestReader is implemented by dialects whose transactions read a
+// snapshot taken at their first read (MariaDB's default REPEATABLE READ):
+// LatestRead is the clause that makes a SELECT (an aggregate too) read the
+// latest committed rows instead, and lock them. A delete's RESTRICT check
+// uses it: read from a snapshot older than a child's restore (the caller's
+// transaction in DeleteTx, or a Galera node that applied the restore after
+// the snapshot), the check passed and the delete committed a live child
+// under a hidden parent. PostgreSQL's READ COMMITTED reads the latest rows
+// per statement; SQLite has one writer, whose stale snapshot fails.
+type latestReader interface {
+	LatestRead() string
 }
 
 // conflictCheck, before a restore step, refuses if a row about to come

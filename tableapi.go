@@ -18,6 +18,17 @@ func (db *DB) Delete(ctx context.Context, table string, key ...any) (*Operation,
 }
 
 // DeleteTx is Delete inside the caller's transaction.
+//
+// The caller's isolation level applies. The RESTRICT checks read the latest
+// committed rows on MariaDB (a locking read, also under its default
+// REPEATABLE READ) and on PostgreSQL under READ COMMITTED (the default)
+// and SERIALIZABLE; under PostgreSQL's REPEATABLE READ they read the
+// transaction's snapshot and miss a child restored after it was taken
+// (the delete then leaves that child live under a hidden parent): use
+// READ COMMITTED or SERIALIZABLE for transactions that delete. Restores
+// and undos in the caller's transaction (Manager.WithTx, UndoTx) want READ
+// COMMITTED on MariaDB too: under REPEATABLE READ a restore that waited for
+// a concurrent delete can miss the rows that delete hid.
 func (db *DB) DeleteTx(ctx context.Context, tx *sql.Tx, table string, key ...any) (*Operation, error) {
 	if tx == nil {
 		return nil, invalidf("nil *sql.Tx")
