@@ -627,7 +627,13 @@ func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
 // that reference t were purged first, so the rows left there stay).
 // inMySQLDelete leaves out the self-reference check, which the MySQL
 // DELETE does with an anti-join instead.
-func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool) {
+//
+// lo and hi (nil: open) bound the batch's key range: where fk references
+// t's one key column, the child rows that can reference a row of the range
+// have their key in it too, and the NOT EXISTS says so, so the database
+// reads the child's index over that range once (a merge of two index
+// ranges) instead of probing it per row.
+func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool, lo, hi []any) {
 	pr.dueStamp(b, t, alias)
 	for _, fk := range t.In {
 		if !pr.guarded(fk) {
@@ -642,7 +648,20 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete b
 		b.ident(c.Name)
 		b.WriteString(" " + inner + " WHERE ")
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
-		if c.indexedBy(fk.ChildCols) {
+		if len(t.PK) == 1 && len(fk.ParentCols) == 1 && fk.ParentCols[0] == t.PK[0] && (lo != nil || hi != nil) && c.indexedBy(fk.ChildCols) {
+			col, _ := t.column(t.PK[0])
+			pre, suf := pr.db.dialect.CastWrap(col.Type) // the parent's key type: the bound may not fit the child's
+			for i, v := range [][]any{lo, hi} {
+				if v == nil {
+					continue
+				}
+				b.WriteString(" AND ")
+				b.qualified(inner, fk.ChildCols[0])
+				b.WriteString([]string{" > ", " <= "}[i] + pre)
+				b.arg(v[0])
+				b.WriteString(suf)
+			}
+		} else if c.indexedBy(fk.ChildCols) {
 			// One index probe per row, like the foreign key's own check:
 			// a hash join would read the whole child table every batch.
 			b.WriteString(pr.db.dialect.ProbeEach())
@@ -1072,7 +1091,7 @@ func rangeText(lo, hi []any) string {
 func (pr *purger) inRange(t *table, lo, hi []any) pred {
 	antiJoin := pr.db.dialect.UpdateJoin() && selfReferencing(t)
 	return func(b *sqlBuilder, alias string) {
-		pr.dueCond(b, t, alias, antiJoin && alias == "d0")
+		pr.dueCond(b, t, alias, antiJoin && alias == "d0", lo, hi)
 		if lo != nil {
 			b.WriteString(" AND ")
 			keyCmp(b, alias, t.PK, lo, true)
