@@ -80,7 +80,7 @@ func (sp *stmtProfile) note(q string) {
 		sp.total[sp.last] += now.Sub(sp.at)
 	}
 	q = strings.Join(strings.Fields(q), " ")
-	if len(q) > 160 {
+	if len(q) > 160 && os.Getenv("BENCH_VERBOSE") != "2" {
 		q = q[:160] + "…"
 	}
 	sp.last, sp.at = q, now
