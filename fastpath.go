@@ -257,11 +257,7 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 		kp := tableKeyPred(t, key)
 		var target sql.NullInt64
 		targetOf := func(alias string) func(b *sqlBuilder) {
-			return func(b *sqlBuilder) {
-				b.WriteString("(SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
-				b.WriteString(db.stampCopy(alias, t, nil))
-				b.WriteString(")")
-			}
+			return func(b *sqlBuilder) { b.WriteString(db.hidingOp(alias, t, "id")) }
 		}
 		b := newBuilder(db.dialect, 640)
 		if db.dialect.WritableCTE() {
@@ -322,9 +318,7 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 			kp(b, "")
 			b.WriteString(" AND ")
 			b.ident(t.SoftCol)
-			b.WriteString(" IS NOT NULL AND COALESCE(@softdelete_target := (SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
-			b.WriteString(db.stampCopy(self, t, nil))
-			b.WriteString("), 0) >= 0")
+			b.WriteString(" IS NOT NULL AND COALESCE(@softdelete_target := " + db.hidingOp(self, t, "id") + ", 0) >= 0")
 			n, err := ex.execN(ctx, b.String(), b.args...)
 			if err != nil {
 				return err

@@ -257,9 +257,7 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 		// The delete whose stamp the row carries (the log's stamps are
 		// unique), as Restore finds it.
 		opCol = len(t.Columns) + len(extra)
-		b.WriteString(", (SELECT o.id FROM softdelete_operations o WHERE o.stamp = ")
-		b.WriteString(db.stampCopy("r0", t, nil))
-		b.WriteString(") AS softdelete_hidden_by") // not "id": ORDER BY "id" would be ambiguous
+		b.WriteString(", " + db.hidingOp("r0", t, "id") + " AS softdelete_hidden_by") // not "id": ORDER BY "id" would be ambiguous
 	}
 	b.WriteString(" FROM ")
 	b.ident(t.Name)

@@ -286,3 +286,10 @@ func (db *DB) stampCopy(alias string, from, to *table) string {
 	}
 	return db.dialect.StampCopy(expr, from.stampZoned, toZoned)
 }
+
+// hidingOp is the subquery that reads column col ("id", "rules") of the
+// logged operation whose stamp the row alias of t carries: the delete that
+// hid it (the log's stamps are unique).
+func (db *DB) hidingOp(alias string, t *table, col string) string {
+	return "(SELECT o." + col + " FROM softdelete_operations o WHERE o.stamp = " + db.stampCopy(alias, t, nil) + ")"
+}
