@@ -310,27 +310,7 @@ func TestTableCountsPlansAvoidScans(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		ddl(t, db, `CREATE TABLE big (id {id}, grp {big} NULL, deleted_at {ts} NULL)`)
-		const n = 20000
-		var src, num string
-		switch db.Dialect() {
-		case "postgres":
-			src, num = fmt.Sprintf("FROM generate_series(1, %d) AS n", n), "n"
-		case "mysql":
-			src, num = fmt.Sprintf("FROM seq_1_to_%d", n), "seq"
-		default:
-			src, num = "FROM s", "n"
-		}
-		ts := "'2024-01-01 00:00:00'"
-		if db.Dialect() == "postgres" {
-			ts = "TIMESTAMPTZ '2024-01-01 00:00:00+00'"
-		}
-		q := fmt.Sprintf(`INSERT INTO big (id, grp, deleted_at) SELECT %[1]s, %[1]s %% 7, CASE WHEN %[1]s %% 10 = 0 THEN NULL ELSE %[3]s END %[2]s`, num, src, ts)
-		if db.Dialect() == "sqlite" {
-			q = fmt.Sprintf("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %d)\n", n) + q
-		}
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+		insertSeries(t, db, 20000, `INSERT INTO big (id, grp, deleted_at) SELECT %[1]s, %[1]s %% 7, CASE WHEN %[1]s %% 10 = 0 THEN NULL ELSE %[3]s END %[2]s`)
 		for _, analyzed := range []bool{false, true} {
 			if analyzed {
 				aliveBenchAnalyze(t, db, "big")

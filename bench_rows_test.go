@@ -227,28 +227,8 @@ func TestRowsPlansUseIndexes(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		ddl(t, db, "CREATE TABLE items"+aliveBenchDDL)
-		const n = 20000
-		var src, num string
-		switch db.Dialect() {
-		case "postgres":
-			src, num = fmt.Sprintf("FROM generate_series(1, %d) AS n", n), "n"
-		case "mysql":
-			src, num = fmt.Sprintf("FROM seq_1_to_%d", n), "seq"
-		default:
-			src, num = "FROM s", "n"
-		}
-		ts := "'2024-01-01 00:00:00'"
-		if db.Dialect() == "postgres" {
-			ts = "TIMESTAMPTZ '2024-01-01 00:00:00+00'"
-		}
-		q := fmt.Sprintf(`INSERT INTO items (id, grp, name, price, created_at, updated_at, deleted_at)
-SELECT %[1]s, %[1]s %% 100, 'item', 1, %[3]s, %[3]s, CASE WHEN %[1]s %% 10 = 0 THEN NULL ELSE %[3]s END %[2]s`, num, src, ts)
-		if db.Dialect() == "sqlite" {
-			q = fmt.Sprintf("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %d)\n", n) + q
-		}
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+		insertSeries(t, db, 20000, `INSERT INTO items (id, grp, name, price, created_at, updated_at, deleted_at)
+SELECT %[1]s, %[1]s %% 100, 'item', 1, %[3]s, %[3]s, CASE WHEN %[1]s %% 10 = 0 THEN NULL ELSE %[3]s END %[2]s`)
 		// InnoDB and SQLite indexes end with the primary key; PostgreSQL's
 		// need it written, or pages by grp sort each group of equal grp.
 		ddl(t, db, "CREATE INDEX items_grp ON items (grp, id)")
@@ -316,4 +296,32 @@ SELECT %[1]s, %[1]s %% 100, 'item', 1, %[3]s, %[3]s, CASE WHEN %[1]s %% 10 = 0 T
 			}
 		}
 	})
+}
+
+// insertSeries runs an INSERT ... SELECT over the numbers 1..n, written
+// with %[1]s for the number, %[2]s for the FROM clause of the series
+// (generate_series, MariaDB's Sequence engine, a recursive CTE on SQLite)
+// and %[3]s for a timestamp literal (2024-01-01 UTC).
+func insertSeries(t testing.TB, db *DB, n int, format string) {
+	t.Helper()
+	var src, num string
+	switch db.Dialect() {
+	case "postgres":
+		src, num = fmt.Sprintf("FROM generate_series(1, %d) AS n", n), "n"
+	case "mysql":
+		src, num = fmt.Sprintf("FROM seq_1_to_%d", n), "seq"
+	default:
+		src, num = "FROM s", "n"
+	}
+	ts := "'2024-01-01 00:00:00'"
+	if db.Dialect() == "postgres" {
+		ts = "TIMESTAMPTZ '2024-01-01 00:00:00+00'"
+	}
+	q := fmt.Sprintf(format, num, src, ts)
+	if db.Dialect() == "sqlite" {
+		q = fmt.Sprintf("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %d)\n", n) + q
+	}
+	if _, err := db.SQL().ExecContext(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
 }
