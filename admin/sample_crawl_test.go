@@ -167,7 +167,8 @@ func crawlSample(t *testing.T, sample, dialect string) {
 
 	// Hostile input in every place a URL carries it: each query value of
 	// the pages crawled (orders, scopes, filters, cursors, search modes),
-	// extra filters on every column, and the table and key in the path.
+	// the sort and a filter on every column of the table, and the table and
+	// key in the path.
 	// A clear refusal (400, 404) or a page, never a failure.
 	hostile := []string{"' OR '1'='1", "1; DROP TABLE x", "\x00", "%00", "%", "_", "\\", "-1", "99999999999999999999999",
 		"1e309", "NaN", "true", "", " ", "é", "<script>alert(1)</script>", "../../etc/passwd", "$1", "?", "NULL", "0x41",
@@ -202,16 +203,24 @@ func crawlSample(t *testing.T, sample, dialect string) {
 					}
 				}
 				v := tu.Query()
-				v.Set("f.id", h)
 				v.Set("sort", h)
 				variants = append(variants, tu.Path+"?"+v.Encode())
+			}
+			if ti := s.Table(parts[2]); ti != nil {
+				for _, c := range ti.Columns {
+					for _, h := range hostile[:4] {
+						v := tu.Query()
+						v.Set("f."+c.Name, h)
+						variants = append(variants, tu.Path+"?"+v.Encode())
+					}
+				}
 			}
 		}
 		for _, v := range variants {
 			tried++
 			r := e.get(v)
 			mutated[r.Code]++
-			if r.Code >= 500 {
+			if r.Code != 200 && r.Code != 400 && r.Code != 404 {
 				t.Errorf("GET %s: %d\n%s", v, r.Code, excerpt(r.Body))
 			}
 		}
