@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/softdelete-go/softdelete"
 	"github.com/uptrace/bun"
 	"gorm.io/gorm"
@@ -89,6 +91,29 @@ func scanItems(rows *sql.Rows, out []sdItem) ([]sdItem, error) {
 	return out, rows.Err()
 }
 
+// pgxNative runs q through pgx's own interface on a connection of e's
+// database/sql pool ((*sql.Conn).Raw) and calls scan for each row.
+func pgxNative(ctx context.Context, e *env, q string, args []any, scan func(pgx.Rows) error) error {
+	c, err := e.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		rows, err := dc.(*stdlib.Conn).Conn().Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
 func want(n, got int, err error) error {
 	if err != nil {
 		return err
@@ -166,6 +191,25 @@ func readWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, err
 		}}
 	}
 
+	// pgx's own interface on a connection of the same pool, by hand, on
+	// PostgreSQL: the ceiling of issue 11's stretch target (softdelete
+	// reads through database/sql).
+	native := func(q string, n int, args func(i int) []any) []*impl {
+		if e.dialect != "postgres" {
+			return nil
+		}
+		return []*impl{{name: "pgx native by hand", op: func(ctx context.Context, i int) error {
+			e.stmts.Add(1)
+			got := 0
+			err := pgxNative(ctx, e, q, args(i), func(rows pgx.Rows) error {
+				var it sdItem
+				got++
+				return rows.Scan(&it.ID, &it.CreatedAt, &it.UpdatedAt, &it.DeletedAt, &it.Grp, &it.Name, &it.Price)
+			})
+			return want(n, got, err)
+		}}}
+	}
+
 	// Get by primary key.
 	qGet := e.ph("SELECT " + itemCols + " FROM items WHERE id = ? AND deleted_at IS NULL")
 	out = append(out, &workload{name: "get", bases: []string{"hand-written"}, what: "one alive row by primary key: `m.Get(ctx, id)`",
@@ -187,6 +231,7 @@ func readWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, err
 				return e.bun.NewSelect().Model(&it).Where("id = ?", id(i)).Scan(ctx)
 			}},
 		}})
+	out[len(out)-1].impls = append(out[len(out)-1].impls, native(qGet, 1, func(i int) []any { return []any{id(i)} })...)
 
 	// Count of a group.
 	qCount := e.ph("SELECT COUNT(*) FROM items WHERE grp = ? AND deleted_at IS NULL")
@@ -263,6 +308,7 @@ func readWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, err
 				return want(lim, len(items), err)
 			}},
 		}})
+	out[len(out)-1].impls = append(out[len(out)-1].impls, native(qList, lim, func(i int) []any { return []any{grp(i)} })...)
 
 	// A keyset page: the rows after a key.
 	kl := max(aliveN/3, 1)
@@ -294,6 +340,7 @@ func readWorkloads(ctx context.Context, e *env, spec sizeSpec) ([]*workload, err
 				return want(kl, len(items), err)
 			}},
 		}})
+	out[len(out)-1].impls = append(out[len(out)-1].impls, native(qKeyset, kl, func(i int) []any { return []any{grp(i), after(i)} })...)
 	return out, nil
 }
 
