@@ -174,22 +174,30 @@ func (w *walk) parentRows(b *sqlBuilder, alias string, fk *foreignKey, s step) {
 // refersTo writes "(alias.c1, ...) IN (SELECT p1, ... FROM parent WHERE
 // cond)" for the foreign key fk.
 func refersTo(b *sqlBuilder, alias string, fk *foreignKey, parent string, cond pred) {
-	inner := b.alias()
-	if len(fk.ChildCols) == 1 {
-		b.qualified(alias, fk.ChildCols[0])
+	inSelect(b, alias, fk.ChildCols, fk.ParentCols, func(b *sqlBuilder, inner string) {
+		b.ident(parent)
+		b.WriteString(" " + inner)
+	}, cond)
+}
+
+// inSelect writes "(alias.o1, ...) IN (SELECT x.i1, ... FROM <from x>
+// WHERE <where x>)", x a new alias: the shape of every foreign-key
+// membership test (outer the columns of one side, inner of the other).
+func inSelect(b *sqlBuilder, alias string, outer, inner []string, from func(b *sqlBuilder, x string), where pred) {
+	x := b.alias()
+	if len(outer) == 1 {
+		b.qualified(alias, outer[0])
 	} else {
 		b.WriteByte('(')
-		b.identList(alias, fk.ChildCols)
+		b.identList(alias, outer)
 		b.WriteByte(')')
 	}
 	b.WriteString(" IN (SELECT ")
-	b.identList(inner, fk.ParentCols)
+	b.identList(x, inner)
 	b.WriteString(" FROM ")
-	b.ident(parent)
-	b.WriteString(" ")
-	b.WriteString(inner)
+	from(b, x)
 	b.WriteString(" WHERE ")
-	cond(b, inner)
+	where(b, x)
 	b.WriteByte(')')
 }
 
@@ -786,23 +794,10 @@ func lockOrder(b *sqlBuilder, alias string, t *table) {
 // WHERE sel)": the parent rows that rows of child selected by sel
 // reference through fk.
 func referencedBy(b *sqlBuilder, alias string, fk *foreignKey, child string, sel pred) {
-	inner := b.alias()
-	if len(fk.ParentCols) == 1 {
-		b.qualified(alias, fk.ParentCols[0])
-	} else {
-		b.WriteByte('(')
-		b.identList(alias, fk.ParentCols)
-		b.WriteByte(')')
-	}
-	b.WriteString(" IN (SELECT ")
-	b.identList(inner, fk.ChildCols)
-	b.WriteString(" FROM ")
-	b.ident(child)
-	b.WriteString(" ")
-	b.WriteString(inner)
-	b.WriteString(" WHERE ")
-	sel(b, inner)
-	b.WriteByte(')')
+	inSelect(b, alias, fk.ParentCols, fk.ChildCols, func(b *sqlBuilder, inner string) {
+		b.ident(child)
+		b.WriteString(" " + inner)
+	}, sel)
 }
 
 // referencedRows writes "(SELECT DISTINCT r.c1, ... FROM child r WHERE

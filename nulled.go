@@ -161,21 +161,7 @@ func (db *DB) nulledFor(s *schema, root goneRows) *nulledCleanup {
 // goneReferencing writes "(alias.c1, ...) IN (SELECT x.p1, ... FROM <g>
 // x WHERE <g's condition>)": the rows of fk.Child that reference rows g.
 func goneReferencing(b *sqlBuilder, alias string, fk *foreignKey, g goneRows) {
-	x := b.alias()
-	if len(fk.ChildCols) == 1 {
-		b.qualified(alias, fk.ChildCols[0])
-	} else {
-		b.WriteByte('(')
-		b.identList(alias, fk.ChildCols)
-		b.WriteByte(')')
-	}
-	b.WriteString(" IN (SELECT ")
-	b.identList(x, fk.ParentCols)
-	b.WriteString(" FROM ")
-	g.from(b, x)
-	b.WriteString(" WHERE ")
-	g.where(b, x)
-	b.WriteByte(')')
+	inSelect(b, alias, fk.ChildCols, fk.ParentCols, g.from, g.where)
 }
 
 // forgetChildren deletes the bookkeeping that names rows g as children.
