@@ -29,7 +29,7 @@ import (
 // so a cascade of any size writes at most 4096 per table; two unrelated
 // keys in one bucket cost a retry, never a wrong answer.
 //
-// Cluster mode is on when the server says wsrep_on (Galera), or as
+// Cluster mode is on when the server's wsrep_on is ON (Galera), or as
 // WithClusterLocks sets it.
 
 const clusterBuckets = 4096
@@ -37,8 +37,9 @@ const clusterBuckets = 4096
 // clusterDialect is implemented by dialects that can run on a multi-primary
 // cluster whose locks are node-local.
 type clusterDialect interface {
-	// ClusterOnSQL returns one row, one column: non-zero when the server is
-	// a node of such a cluster.
+	// ClusterOnSQL returns no row when the server has no such setting
+	// (MySQL), else one row of two columns, the setting's name and value:
+	// ON (or 1) when the server is a node of such a cluster.
 	ClusterOnSQL() string
 	// LockBucket writes the bucket expression of the key cols of alias.
 	LockBucket(b *sqlBuilder, alias string, cols []string)
@@ -84,20 +85,37 @@ func (db *DB) detectCluster(ctx context.Context, ex *executor) {
 		db.cluster.Store(clusterNo)
 		return
 	}
-	var on int64
-	if err := ex.queryRow(ctx, cd.ClusterOnSQL(), nil, &on); err != nil {
-		// MySQL has no wsrep_on: not a Galera node. Anything else is asked
-		// again with the next schema read.
-		if strings.Contains(err.Error(), "wsrep_on") {
-			db.cluster.CompareAndSwap(clusterUnknown, clusterNo)
-		}
-		return
+	on, err := db.clusterSetting(ctx, ex, cd.ClusterOnSQL())
+	if err != nil {
+		return // asked again with the next schema read
 	}
-	if on != 0 {
+	if on {
 		db.cluster.CompareAndSwap(clusterUnknown, clusterYes)
 	} else {
 		db.cluster.CompareAndSwap(clusterUnknown, clusterNo)
 	}
+}
+
+// clusterSetting runs q (see ClusterOnSQL): no row (MySQL has no
+// wsrep_on) is false.
+func (db *DB) clusterSetting(ctx context.Context, ex *executor, q string) (bool, error) {
+	rows, err := ex.query(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	on := false
+	if rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return false, db.translate(err)
+		}
+		on = strings.EqualFold(value, "ON") || value == "1"
+	}
+	if err := rows.Err(); err != nil {
+		return false, db.translate(err)
+	}
+	return on, db.translate(rows.Close())
 }
 
 // lockName names the lock rows of the key cols of table t.

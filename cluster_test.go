@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"os"
 	"testing"
 )
 
@@ -107,5 +108,49 @@ func TestClusterLockRows(t *testing.T) {
 			}
 			advCheckState(t, db, newTally("mysql"), "cluster mode")
 		})
+	}
+}
+
+// TestDetectCluster: the first schema read asks the server whether it is a
+// Galera node (SHOW VARIABLES LIKE 'wsrep_on'), with no error on a server
+// that lacks the variable and no matching of error text: a single MariaDB
+// (wsrep_on OFF) is not a cluster, a Galera node (ON) is.
+func TestDetectCluster(t *testing.T) {
+	ctx := context.Background()
+	urls := map[string]string{"single server": testURL(t, "mysql")}
+	if env := os.Getenv("SOFTDELETE_TEST_GALERA"); env != "" {
+		urls["galera node"] = galeraURLs(t)[0]
+	}
+	for name, u := range urls {
+		t.Run(name, func(t *testing.T) {
+			db, err := Open(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var v, val string
+			if err := db.SQL().QueryRow("SHOW VARIABLES LIKE 'wsrep_on'").Scan(&v, &val); err != nil {
+				t.Fatal(err)
+			}
+			want := clusterNo
+			if val == "ON" {
+				want = clusterYes
+			}
+			if got := db.cluster.Load(); got != want {
+				t.Fatalf("wsrep_on %s: cluster state %d, want %d", val, got, want)
+			}
+			if name == "galera node" && want != clusterYes {
+				t.Fatalf("a Galera node says wsrep_on %s", val)
+			}
+		})
+	}
+	// Without the variable (MySQL), no row: not a cluster, and no error.
+	db := openTest(t, "mysql")
+	on, err := db.clusterSetting(ctx, db.exec(), "SHOW VARIABLES LIKE 'softdelete_no_such_variable'")
+	if err != nil || on {
+		t.Fatalf("a missing variable: on %v, err %v", on, err)
 	}
 }

@@ -378,7 +378,9 @@ func (mysqlDialect) RowLock(exclusive bool, _ string) string {
 
 // Cluster mode (cluster.go): a Galera node says wsrep_on; lock rows are
 // bucketed by the CRC32 of the key's text.
-func (mysqlDialect) ClusterOnSQL() string { return "SELECT @@wsrep_on" }
+// ClusterOnSQL: SHOW VARIABLES has no row for a variable the server lacks
+// (MySQL), where SELECT @@wsrep_on would fail.
+func (mysqlDialect) ClusterOnSQL() string { return "SHOW VARIABLES LIKE 'wsrep_on'" }
 
 func (mysqlDialect) LockBucket(b *sqlBuilder, alias string, cols []string) {
 	b.WriteString("MOD(CRC32(CONCAT_WS(','")
