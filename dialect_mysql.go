@@ -343,17 +343,35 @@ func (mysqlDialect) ScanStamp(v any) (stamp, error) {
 	if len(s) > 4 && s[4] == '-' {
 		t, err := time.Parse(mysqlStampLayout, s)
 		if err != nil {
-			return stamp{}, fmt.Errorf("softdelete: cannot read stamp %q: %w", s, err)
+			// A zero or partly zero date another tool wrote ('0000-00-00
+			// 00:00:00', '2024-01-00'): no instant, but the value itself
+			// identifies the rows, bound back as it was read.
+			return stamp{raw: s}, nil
 		}
 		return stamp{at: t}, nil
 	}
 	t, err := parseEpoch(s)
+	if err == nil && t.Unix() == 0 && t.Nanosecond() == 0 {
+		// UNIX_TIMESTAMP of a TIMESTAMP column is 0 only for the zero
+		// date (its first valid value is 1970-01-01 00:00:01 UTC), which
+		// FROM_UNIXTIME(0) would not match. Bound as the number 0: a
+		// strict sql_mode (NO_ZERO_DATE) refuses the text
+		// '0000-00-00 00:00:00' compared with a TIMESTAMP in INSERT ...
+		// SELECT, not the number.
+		return stamp{raw: int64(0)}, nil
+	}
 	return stamp{at: t}, err
 }
 
+// StampBefore leaves out the zero date ('0000-00-00 00:00:00', or any
+// date of year 0), which a permissive sql_mode lets another tool write,
+// and stores for an invalid value: it denotes no instant, so it is never
+// due, as SQLite text no date function reads (it sorts before every cut-off
+// and was purged at once).
 func (d mysqlDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
 	b.WriteString(expr + " < ")
 	d.StampValue(b, cut, zoned)
+	b.WriteString(" AND YEAR(" + expr + ") > 0")
 }
 
 func (mysqlDialect) StampCopy(expr string, fromZoned, toZoned bool) string {

@@ -318,6 +318,12 @@ func (postgresDialect) ScanStamp(v any) (stamp, error) {
 	if t, ok := v.(time.Time); ok {
 		return stamp{at: t.UTC()}, nil
 	}
+	if s, ok := v.(string); ok && (s == "infinity" || s == "-infinity") {
+		// Another tool's 'infinity' or '-infinity' (pgx gives them as
+		// text): no instant, but the value identifies the rows, bound back
+		// as it was read.
+		return stamp{raw: s}, nil
+	}
 	t, ok, err := toTime(v)
 	if err != nil || !ok {
 		return stamp{}, fmt.Errorf("softdelete: cannot read a stamp of type %T", v)

@@ -364,14 +364,22 @@ func (s timePtrScanner) Scan(src any) error {
 	return nil
 }
 
+// timeLayouts read the text of a time: ours, Go's time.Time.String(), and
+// every form SQLite's date functions read (date only, minutes without
+// seconds, a "T" or a space, with an offset, "Z" or none), so that a value
+// the purge compares as a time (unixepoch) is read as the same time.
 var timeLayouts = []string{
 	sqliteTimeLayout,
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999 -0700 MST",
-	time.RFC3339Nano,
+	"2006-01-02 15:04Z07:00",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
 }
 
 func toTime(src any) (time.Time, bool, error) {
@@ -384,9 +392,7 @@ func toTime(src any) (time.Time, bool, error) {
 		return parseTimeText(v)
 	case []byte:
 		return parseTimeText(string(v))
-	case int64:
-		return time.Unix(v, 0).UTC(), true, nil
-	case float64: // SQLite: unixepoch('now', 'subsec') or julianday() written by another tool
+	case int64, float64: // SQLite: unixepoch(), unixepoch('now', 'subsec') or julianday() written by another tool
 		return foreignTime(v), true, nil
 	}
 	return time.Time{}, false, fmt.Errorf("softdelete: cannot scan %T into a time", src)

@@ -263,6 +263,12 @@ func foreignTime(v any) time.Time {
 			return t.Truncate(time.Microsecond)
 		}
 	case int64:
+		if x >= 0 && x < 5373485 {
+			// A julian day, as SQLite's 'auto' reads it (and the purge
+			// compares it): julianday() of a noon is a whole number, which
+			// a DATETIME column (NUMERIC affinity) stores as an integer.
+			return foreignTime(float64(x))
+		}
 		return time.Unix(x, 0).UTC()
 	case float64:
 		if x >= 0 && x < 5373484.5 { // a julian day number (SQLite's 'auto' rule)
