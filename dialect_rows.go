@@ -123,10 +123,17 @@ func (postgresDialect) RawSortExpr(string, ColumnKind, string) (string, string) 
 // MariaDB: ORDER BY an ENUM or SET column sorts by its number (the index
 // order), and "col > 'PG'" compares text; a BIT value reads as bytes (a
 // NUL byte for b'0', which a cursor's text cannot hold). The cursor holds
-// the number and the keyset compares it with col+0.
-func (mysqlDialect) RawSortExpr(quoted string, _ ColumnKind, typ string) (string, string) {
+// the number and the keyset compares it with col+0. A date or time holds
+// its text: the driver reads a date with a zero day or month that another
+// tool stored ('2024-01-00', under a permissive sql_mode) as another day
+// (2023-12-31), which sorts before it, so the next page listed the row
+// again.
+func (mysqlDialect) RawSortExpr(quoted string, kind ColumnKind, typ string) (string, string) {
 	if t := strings.ToLower(strings.TrimSpace(typ)); strings.HasPrefix(t, "enum(") || strings.HasPrefix(t, "set(") || strings.HasPrefix(t, "bit(") {
 		return quoted + "+0", "(" + quoted + "+0)"
+	}
+	if kind == KindTime {
+		return "CAST(" + quoted + " AS CHAR)", ""
 	}
 	return "", ""
 }
