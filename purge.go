@@ -629,12 +629,17 @@ func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
 // DELETE does with an anti-join instead.
 //
 // lo and hi (nil: open) bound the batch's key range: where fk references
-// t's one key column, the child rows that can reference a row of the range
-// have their key in it too, and the NOT EXISTS says so, so the database
-// reads the child's index over that range once (a merge of two index
-// ranges) instead of probing it per row.
+// t's one integer key column, the child rows that can reference a row of
+// the range have their key in it too, and the NOT EXISTS says so, so the
+// database reads the child's index over that range once (a merge of two
+// index ranges) instead of probing it per row. Only an integer key: a text
+// key's range is in the parent's collation, but the bound on the child's
+// column compares in the child's, which may order differently (PostgreSQL
+// and SQLite let a foreign key join columns of different collations), and
+// a row whose child falls outside the bound would look unreferenced.
 func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool, lo, hi []any) {
 	pr.dueStamp(b, t, alias)
+	intKey, _ := pr.integerKey(t)
 	for _, fk := range t.In {
 		if !pr.guarded(fk) {
 			continue // the database applies the rule on purge
@@ -648,7 +653,7 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete b
 		b.ident(c.Name)
 		b.WriteString(" " + inner + " WHERE ")
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
-		if len(t.PK) == 1 && len(fk.ParentCols) == 1 && fk.ParentCols[0] == t.PK[0] && (lo != nil || hi != nil) && c.indexedBy(fk.ChildCols) {
+		if intKey && len(fk.ParentCols) == 1 && fk.ParentCols[0] == t.PK[0] && (lo != nil || hi != nil) && c.indexedBy(fk.ChildCols) {
 			col, _ := t.column(t.PK[0])
 			pre, suf := pr.db.dialect.CastWrap(col.Type) // the parent's key type: the bound may not fit the child's
 			for i, v := range [][]any{lo, hi} {
