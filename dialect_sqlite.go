@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -264,9 +265,13 @@ func (sqliteDialect) StampValue(b *sqlBuilder, t time.Time, _ bool) {
 	b.arg(t.UTC().Format(sqliteTimeLayout))
 }
 
+// A BLOB (a writer that bound bytes) comes back as text naming it, so that
+// it is bound back as a BLOB: bound as text it would match no row.
 func (sqliteDialect) StampRead(expr string, _ bool) string {
-	return "CASE typeof(" + expr + ") WHEN 'text' THEN CAST(" + expr + " AS BLOB) ELSE " + expr + " END"
+	return "CASE typeof(" + expr + ") WHEN 'text' THEN CAST(" + expr + " AS BLOB) WHEN 'blob' THEN '" + sqliteBlobStamp + "' || hex(" + expr + ") ELSE " + expr + " END"
 }
+
+const sqliteBlobStamp = "blob:"
 
 func (sqliteDialect) ScanStamp(v any) (stamp, error) {
 	switch x := v.(type) {
@@ -274,6 +279,13 @@ func (sqliteDialect) ScanStamp(v any) (stamp, error) {
 		s := string(x)
 		return stamp{at: foreignTime(s), raw: s}, nil
 	case string:
+		if h, ok := strings.CutPrefix(x, sqliteBlobStamp); ok {
+			b, err := hex.DecodeString(h)
+			if err != nil {
+				return stamp{}, fmt.Errorf("softdelete: cannot read stamp %q: %w", x, err)
+			}
+			return stamp{at: foreignTime(string(b)), raw: b}, nil
+		}
 		return stamp{at: foreignTime(x), raw: x}, nil
 	case int64, float64:
 		return stamp{at: foreignTime(x), raw: x}, nil

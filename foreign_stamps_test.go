@@ -70,6 +70,10 @@ func foreignColumns() []struct {
 		// julianday() at noon is a whole number, which a DATETIME
 		// (NUMERIC affinity) column stores as an INTEGER.
 		{name: "julian int", sql: "2460311", at: time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)},
+		// A writer that bound bytes: SQLite's date functions read the
+		// text in a BLOB.
+		{name: "blob text", sql: "CAST('2024-01-02 03:04:05' AS BLOB)", at: T},
+		{name: "blob", sql: "X'00ff'", scanErr: true},
 		{name: "empty", sql: "''", scanErr: true},
 		{name: "garbage", sql: "'deleted'", scanErr: true},
 	}
@@ -327,6 +331,11 @@ func testForeignStampValues(t *testing.T, dialect, typ string, vals []foreignVal
 			// Restore of a parent the other tool hid: back with the kid
 			// carrying its value; the kid with another value stays hidden.
 			kidBefore := raw("kids", b+2)
+			plan, err := db.PlanRestore(ctx, "parents", false, int64(b))
+			if err != nil || plan.Counts["parents"] != 1 || plan.Counts["kids"] != 1 {
+				t.Errorf("PlanRestore(parents %d) = %+v, %v; want the parent and one kid", b, plan, err)
+			}
+			assertAlive(t, db, "parents", int64(b), false)
 			op, err := db.Restore(ctx, "parents", int64(b))
 			if err != nil {
 				t.Fatalf("Restore(parents %d) hidden with %s: %v", b, v.sql, err)
