@@ -336,6 +336,9 @@ func (mysqlDialect) ScanStamp(v any) (stamp, error) {
 	case time.Time:
 		return stamp{at: x.UTC()}, nil
 	case int64:
+		if x == 0 {
+			return stamp{raw: int64(0)}, nil // the zero date (below)
+		}
 		return stamp{at: time.Unix(x, 0).UTC()}, nil
 	default:
 		return stamp{}, fmt.Errorf("softdelete: cannot read a stamp of type %T", v)

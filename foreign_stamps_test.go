@@ -440,3 +440,81 @@ func rawStampSQL(db *DB) string {
 	}
 	return "CAST(deleted_at AS CHAR)"
 }
+
+// TestForeignStampsCoarseColumns: on columns that keep less than
+// microseconds, a table nothing references still restores rows another
+// tool hid, one by one and by query (which reads each distinct stamp and
+// restores by it), zero dates included, and purges them by their value.
+func TestForeignStampsCoarseColumns(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		dialect, typ string
+		vals         []string
+		due          []bool // before 2024-01-02 12:00 UTC
+	}{
+		{"mysql", "DATETIME", []string{"'2024-01-02 03:04:05'", "'0000-00-00 00:00:00'", "'2024-01-00 00:00:00'"}, []bool{true, false, true}},
+		{"mysql", "TIMESTAMP NULL DEFAULT NULL", []string{"'2024-01-02 03:04:05'", "'0000-00-00 00:00:00'"}, []bool{true, false}},
+		{"postgres", "date", []string{"'2024-01-01'", "'infinity'", "'-infinity'"}, []bool{true, false, true}},
+		{"postgres", "timestamp(0)", []string{"'2024-01-02 03:04:05'", "'infinity'"}, []bool{true, false}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.dialect+" "+tc.typ, func(t *testing.T) {
+			t.Parallel()
+			db := openTest(t, tc.dialect)
+			ddl(t, db, `CREATE TABLE things (id {id}, name {text} NOT NULL, deleted_at `+tc.typ+`)`)
+			conn, err := db.SQL().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if tc.dialect == "mysql" {
+				if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = ''"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hide := func() {
+				t.Helper()
+				for i, v := range tc.vals {
+					for k := 0; k < 3; k++ {
+						id := 10*(i+1) + k
+						q := fmt.Sprintf("UPDATE things SET deleted_at = %s WHERE id = %d", v, id)
+						if !rowExists(t, db, "things", int64(id)) {
+							q = fmt.Sprintf("INSERT INTO things (id, name, deleted_at) VALUES (%d, 'n', %s)", id, v)
+						}
+						if _, err := conn.ExecContext(ctx, q); err != nil {
+							t.Fatalf("%s: %v", q, err)
+						}
+					}
+				}
+			}
+			hide()
+			m, err := NewManager[stampUser](db, "things")
+			if err != nil && tc.typ != "date" {
+				t.Fatal(err)
+			}
+			for i, v := range tc.vals {
+				b := int64(10 * (i + 1))
+				if _, err := db.Restore(ctx, "things", b); err != nil {
+					t.Errorf("Restore(%s): %v", v, err)
+				}
+				assertAlive(t, db, "things", b, true)
+				if m != nil {
+					// Both rows with the value: one distinct stamp, restored by it.
+					if n, err := m.OnlyDeleted().Where("id IN (?)", []int64{b + 1, b + 2}).Restore(ctx); err != nil || n != 2 {
+						t.Errorf("OnlyDeleted().Where(%s rows).Restore() = %d, %v; want 2", v, n, err)
+					}
+					assertAlive(t, db, "things", b+1, true)
+				}
+			}
+			hide()
+			if _, err := db.Purge(ctx, PurgePolicy{Before: time.Date(2024, 1, 2, 12, 0, 0, 0, time.UTC)}); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range tc.vals {
+				if got := rowExists(t, db, "things", int64(10*(i+1))); got == tc.due[i] {
+					t.Errorf("Purge: row with %s exists = %v, want %v", v, got, !tc.due[i])
+				}
+			}
+		})
+	}
+}
