@@ -316,18 +316,28 @@ func (q *rq) fillPlan(d *actionData, t *softdelete.TableInfo, r *row, plan *soft
 	d.Blockers = q.blockerLinks(plan.Blockers, q.blockerURLs(t, r, false), true)
 }
 
-func (h *handler) deleteDo(q *rq) {
-	t, r, err := q.actionRow(ActionDelete)
+// actionPost starts the POST of action on the request's row: the row (the
+// permission checked, as actionRow), the form parsed, and the page data of
+// kind with the reason given. On an error it has answered (false).
+func (q *rq) actionPost(action Action, kind string) (*softdelete.TableInfo, *row, *actionData, bool) {
+	t, r, err := q.actionRow(action)
+	if err == nil {
+		err = q.parseForm()
+	}
 	if err != nil {
 		q.fail(err)
-		return
+		return nil, nil, nil, false
 	}
-	if err := q.parseForm(); err != nil {
-		q.fail(err)
-		return
-	}
-	d := q.actionData(t, r, "delete")
+	d := q.actionData(t, r, kind)
 	d.Reason = q.r.PostFormValue("reason")
+	return t, r, d, true
+}
+
+func (h *handler) deleteDo(q *rq) {
+	t, r, d, ok := q.actionPost(ActionDelete, "delete")
+	if !ok {
+		return
+	}
 	op, err := h.db.Delete(q.actx(), t.Name, r.Key...)
 	if err != nil {
 		pe := q.explain(err)
@@ -423,19 +433,13 @@ func (q *rq) offerParents(d *actionData, t *softdelete.TableInfo, r *row, pe *pa
 }
 
 func (h *handler) restoreDo(q *rq) {
-	t, r, err := q.actionRow(ActionRestore)
-	if err != nil {
-		q.fail(err)
+	t, r, d, ok := q.actionPost(ActionRestore, "restore")
+	if !ok {
 		return
 	}
-	if err := q.parseForm(); err != nil {
-		q.fail(err)
-		return
-	}
-	d := q.actionData(t, r, "restore")
-	d.Reason = q.r.PostFormValue("reason")
 	withParents := q.r.PostFormValue("with_parents") == "1"
 	var op *softdelete.Operation
+	var err error
 	if withParents {
 		op, err = h.db.RestoreWithParents(q.actx(), t.Name, r.Key...)
 	} else {
@@ -536,17 +540,10 @@ func (q *rq) purgeRefs(d *actionData, t *softdelete.TableInfo, r *row) error {
 }
 
 func (h *handler) purgeDo(q *rq) {
-	t, r, err := q.actionRow(ActionDeletePermanently)
-	if err != nil {
-		q.fail(err)
+	t, r, d, ok := q.actionPost(ActionDeletePermanently, "purge")
+	if !ok {
 		return
 	}
-	if err := q.parseForm(); err != nil {
-		q.fail(err)
-		return
-	}
-	d := q.actionData(t, r, "purge")
-	d.Reason = q.r.PostFormValue("reason")
 	op, err := h.db.DeletePermanently(q.actx(), t.Name, r.Key...)
 	if err != nil {
 		pe := q.explain(err)
