@@ -632,11 +632,14 @@ func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
 // t's one integer key column, the child rows that can reference a row of
 // the range have their key in it too, and the NOT EXISTS says so, so the
 // database reads the child's index over that range once (a merge of two
-// index ranges) instead of probing it per row. Only an integer key: a text
-// key's range is in the parent's collation, but the bound on the child's
-// column compares in the child's, which may order differently (PostgreSQL
-// and SQLite let a foreign key join columns of different collations), and
-// a row whose child falls outside the bound would look unreferenced.
+// index ranges) instead of probing it per row. Only an integer key and an
+// integer child column: a text key's range is in the parent's collation,
+// but the bound on the child's column compares in the child's, which may
+// order differently (PostgreSQL and SQLite let a foreign key join columns
+// of different collations); and a SQLite child column of another type
+// (TEXT holding '10' references the key 10) compares with the bound as
+// text ('10' < '5'). A row whose child falls outside the bound would look
+// unreferenced.
 func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool, lo, hi []any) {
 	pr.dueStamp(b, t, alias)
 	intKey, _ := pr.integerKey(t)
@@ -653,7 +656,7 @@ func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete b
 		b.ident(c.Name)
 		b.WriteString(" " + inner + " WHERE ")
 		joinOn(b, alias, fk.ParentCols, inner, fk.ChildCols)
-		if intKey && len(fk.ParentCols) == 1 && fk.ParentCols[0] == t.PK[0] && (lo != nil || hi != nil) && c.indexedBy(fk.ChildCols) {
+		if intKey && len(fk.ParentCols) == 1 && fk.ParentCols[0] == t.PK[0] && (lo != nil || hi != nil) && c.indexedBy(fk.ChildCols) && c.integerColumn(fk.ChildCols[0]) {
 			col, _ := t.column(t.PK[0])
 			pre, suf := pr.db.dialect.CastWrap(col.Type) // the parent's key type: the bound may not fit the child's
 			for i, v := range [][]any{lo, hi} {
@@ -917,6 +920,12 @@ func (pr *purger) integerKey(t *table) (bool, int64) {
 		}
 	}
 	return true, math.MaxInt64
+}
+
+// integerColumn reports whether t's column name has an integer type.
+func (t *table) integerColumn(name string) bool {
+	c, ok := t.column(name)
+	return ok && intTypeRE.MatchString(strings.ToLower(strings.TrimSpace(c.Type)))
 }
 
 var intTypeRE = regexp.MustCompile(`^(tiny|small|medium|big)?int(eger|2|4|8)?\b|^(small|big)?serial\b`)

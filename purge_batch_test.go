@@ -261,3 +261,32 @@ func TestPurgeTextKeyOtherCollation(t *testing.T) {
 		})
 	}
 }
+
+// TestPurgeIntegerKeyTextChild (SQLite; PostgreSQL and MariaDB refuse such
+// a foreign key): a TEXT child column holding '10' references the integer
+// key 10 (the foreign key and the join compare numerically), but a batch
+// bound written on that column compared as text ('10' > '5' is false), so
+// the range (5, 10] saw no child of row 10, purged it, and the ON DELETE
+// CASCADE took the alive child.
+func TestPurgeIntegerKeyTextChild(t *testing.T) {
+	db := openTest(t, "sqlite")
+	ctx := context.Background()
+	ddl(t, db, `CREATE TABLE tparents (id INTEGER PRIMARY KEY, deleted_at {ts} NULL)`,
+		`CREATE TABLE tkids (id {id}, parent_id TEXT REFERENCES tparents (id) ON DELETE CASCADE, deleted_at {ts} NULL)`,
+		`CREATE INDEX tkids_parent ON tkids (parent_id)`)
+	for i := 1; i <= 30; i++ {
+		exec(t, db, "INSERT INTO tparents (id, deleted_at) VALUES (?, '2000-01-01 00:00:00')", i)
+	}
+	exec(t, db, "INSERT INTO tkids (parent_id) VALUES ('3'), ('10'), ('25')")
+	if err := db.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Purge(ctx, PurgePolicy{Before: time.Now(), BatchSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, parents := count(t, db, "SELECT COUNT(*) FROM tkids"), count(t, db, "SELECT COUNT(*) FROM tparents")
+	if kids != 3 || parents != 3 || res.Counts["tparents"] != 27 {
+		t.Fatalf("purged %v: %d of 3 alive children and %d of 3 referenced parents left", res.Counts, kids, parents)
+	}
+}
