@@ -729,7 +729,7 @@ func (pr *purger) dueCount(ctx context.Context, t *table) (int64, error) {
 // many where half the keys are due, and cost a transaction more).
 func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 	intKey, keyMax := pr.integerKey(t)
-	if !intKey {
+	if !intKey || pr.unsignedBigKey(t) {
 		return pr.tupleTable(ctx, t)
 	}
 	size := pr.p.BatchSize
@@ -928,6 +928,15 @@ func (t *table) integerColumn(name string) bool {
 	return ok && intTypeRE.MatchString(strings.ToLower(strings.TrimSpace(c.Type)))
 }
 
+// unsignedBigKey reports whether t's one key column is a MariaDB BIGINT
+// UNSIGNED, whose keys may lie above MaxInt64, where the walk in integer
+// ranges stops: its table is walked in key tuples.
+func (pr *purger) unsignedBigKey(t *table) bool {
+	c, _ := t.column(t.PK[0])
+	typ := strings.ToLower(c.Type)
+	return strings.HasPrefix(typ, "bigint") && strings.Contains(typ, "unsigned")
+}
+
 var intTypeRE = regexp.MustCompile(`^(tiny|small|medium|big)?int(eger|2|4|8)?\b|^(small|big)?serial\b`)
 
 // canBlock reports whether rows of t can be kept back by referencing rows.
@@ -990,6 +999,12 @@ func keyInt(t *table, v any) (*int64, error) {
 		return &n, err
 	case int64:
 		return &k, nil
+	case uint64: // MariaDB's UNSIGNED columns
+		if k > math.MaxInt64 {
+			return nil, fmt.Errorf("softdelete: key %d of %s out of range", k, t.Name)
+		}
+		n := int64(k)
+		return &n, nil
 	}
 	return nil, fmt.Errorf("softdelete: unexpected key type %T in %s", v, t.Name)
 }

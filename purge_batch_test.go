@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -288,5 +289,49 @@ func TestPurgeIntegerKeyTextChild(t *testing.T) {
 	kids, parents := count(t, db, "SELECT COUNT(*) FROM tkids"), count(t, db, "SELECT COUNT(*) FROM tparents")
 	if kids != 3 || parents != 3 || res.Counts["tparents"] != 27 {
 		t.Fatalf("purged %v: %d of 3 alive children and %d of 3 referenced parents left", res.Counts, kids, parents)
+	}
+}
+
+// TestPurgeUnsignedKey (MariaDB): a BIGINT UNSIGNED key (what many
+// frameworks make an id) comes back from the driver as uint64, which the
+// integer walk did not read: every purge of such a table failed with
+// "unexpected key type uint64" and purged nothing. Keys above MaxInt64 are
+// purged too, and a referenced one is kept.
+func TestPurgeUnsignedKey(t *testing.T) {
+	if !slices.Contains(allDialects, "mysql") {
+		t.Skip("MariaDB only")
+	}
+	db := openTest(t, "mysql")
+	ctx := context.Background()
+	ddl(t, db, `CREATE TABLE uparents (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, deleted_at {ts} NULL)`,
+		`CREATE TABLE ukids (id {id}, parent_id BIGINT UNSIGNED, deleted_at {ts} NULL,
+		  FOREIGN KEY (parent_id) REFERENCES uparents (id) ON DELETE CASCADE)`,
+		`CREATE TABLE usmall (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, deleted_at {ts} NULL)`)
+	exec(t, db, `INSERT INTO uparents (id, deleted_at) VALUES (1, '2000-01-01'), (2, '2000-01-01'), (3, NULL),
+		(9223372036854775806, '2000-01-01'), (9223372036854775808, '2000-01-01'), (9223372036854775809, '2000-01-01'),
+		(18446744073709551615, '2000-01-01')`)
+	exec(t, db, "INSERT INTO ukids (parent_id) VALUES (9223372036854775808)")
+	exec(t, db, "INSERT INTO usmall (id, deleted_at) VALUES (1, '2000-01-01'), (2, NULL), (4294967295, '2000-01-01')")
+	if err := db.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Purge(ctx, PurgePolicy{Before: time.Now(), BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	rows, err := db.SQL().QueryContext(ctx, "SELECT CAST(id AS CHAR) FROM uparents ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		left = append(left, s)
+	}
+	rows.Close()
+	if strings.Join(left, " ") != "3 9223372036854775808" || res.Counts["uparents"] != 5 || res.Counts["usmall"] != 2 ||
+		count(t, db, "SELECT COUNT(*) FROM ukids") != 1 || count(t, db, "SELECT COUNT(*) FROM usmall") != 1 {
+		t.Fatalf("purged %v, blocked %v: uparents left %v, usmall %d", res.Counts, res.Blocked, left, count(t, db, "SELECT COUNT(*) FROM usmall"))
 	}
 }
