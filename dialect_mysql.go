@@ -370,11 +370,19 @@ func (mysqlDialect) ScanStamp(v any) (stamp, error) {
 // date of year 0), which a permissive sql_mode lets another tool write,
 // and stores for an invalid value: it denotes no instant, so it is never
 // due, as SQLite text no date function reads (it sorts before every cut-off
-// and was purged at once).
+// and was purged at once). A DATETIME or DATE column also leaves out the
+// other values that denote no deletion time (see firstDue): Go's zero time
+// and anything before 0001-01-02 (the zero date included: it compares
+// before every date). A TIMESTAMP cannot hold year 1 (its range starts at
+// 1970-01-01 00:00:01 UTC); its zero date is year 0.
 func (d mysqlDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
 	b.WriteString(expr + " < ")
 	d.StampValue(b, cut, zoned)
-	b.WriteString(" AND YEAR(" + expr + ") > 0")
+	if zoned {
+		b.WriteString(" AND YEAR(" + expr + ") > 0")
+		return
+	}
+	b.WriteString(" AND " + expr + " >= '" + firstDue.Format(time.DateTime) + "'")
 }
 
 func (mysqlDialect) StampCopy(expr string, fromZoned, toZoned bool) string {

@@ -331,9 +331,15 @@ func (postgresDialect) ScanStamp(v any) (stamp, error) {
 	return stamp{at: t}, nil
 }
 
+// StampBefore leaves out the values that denote no deletion time (see
+// firstDue): -infinity, Go's zero time, anything before 0001-01-02;
+// infinity is after every cut-off. On a date column the bound is bound
+// as the date 0001-01-02.
 func (d postgresDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
 	b.WriteString(expr + " < ")
 	d.StampValue(b, cut, zoned)
+	b.WriteString(" AND " + expr + " >= ")
+	d.StampValue(b, firstDue, zoned)
 }
 
 // StampCopy converts between timestamp (UTC wall clock) and timestamptz:

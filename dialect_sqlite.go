@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -304,11 +305,18 @@ func sqliteInstant(expr string) string {
 	return "unixepoch(CASE WHEN " + goText + " THEN " + rewritten + " ELSE " + expr + " END, 'auto', 'subsec')"
 }
 
+// StampBefore: the instant, rounded down to the millisecond like the
+// cut-off (a row is never taken before its time, at most a millisecond
+// later), between the first due instant and the last millisecond before
+// the cut-off. Values that denote no deletion time are never due (see
+// firstDue): before 0001-01-02 are Go's zero time in any text form, and
+// integer 0 and the small numbers unixepoch 'auto' reads as julian days
+// before year 1. BETWEEN evaluates the instant once: the lower bound costs
+// 7.5 % on this expression (300,000 rows, 25 alternating rounds; leaving
+// out the epoch as well, NULLIF(x, 0), cost 17 %, so the epoch stays due).
 func (sqliteDialect) StampBefore(b *sqlBuilder, expr string, _ bool, cut time.Time) {
-	// Both sides are rounded down to the millisecond, so a row is never
-	// taken before its time (at most it waits a millisecond longer).
-	b.WriteString("IFNULL(" + sqliteInstant(expr) + " < ")
-	b.arg(floorMillis(cut))
+	b.WriteString("IFNULL(" + sqliteInstant(expr) + " BETWEEN " + strconv.FormatInt(firstDue.Unix(), 10) + " AND ")
+	b.arg(lastMilliBefore(cut))
 	b.WriteString(", 0)")
 }
 

@@ -30,8 +30,12 @@ type Finding struct {
 }
 
 // Doctor inspects the schema and reports, per table, what is missing or
-// dangerous for soft delete, each with its fix. No findings can also mean
-// there was nothing to check: see DoctorReport.
+// dangerous for soft delete, each with its fix. It also counts, one
+// statement per table, the rows whose soft-delete column holds a marker
+// other tools write for "no instant" (Go's zero time, the epoch, MariaDB
+// zero dates, PostgreSQL infinities), which softdelete reads as
+// soft-deleted. No findings can also mean there was nothing to check: see
+// DoctorReport.
 func (db *DB) Doctor(ctx context.Context) ([]Finding, error) {
 	r, err := db.DoctorReport(ctx)
 	if err != nil {
@@ -126,6 +130,12 @@ func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorRep
 		}
 		if problem, fix, bad := db.stampProblem(t); bad {
 			add(name, Danger, problem, fix)
+		}
+		if fs, err := db.sentinelFindings(ctx, t); err != nil {
+			add(name, Info, fmt.Sprintf("could not read the values of %s to look for markers of no deletion time (Go's zero time, the epoch, zero dates, infinity): %v", t.SoftCol, err),
+				"run doctor as a user that may SELECT from "+name)
+		} else {
+			out = append(out, fs...)
 		}
 		if len(t.PK) == 0 {
 			add(name, Danger, "no primary key: rows cannot be addressed for restore", "add a primary key")

@@ -21,9 +21,10 @@ import (
 //   - Purge with a cut-off removes a row only if the value denotes an instant
 //     before the cut-off: SQLite as its date functions read it (unixepoch
 //     'auto': an integer or real up to 5373484 is a julian day, a larger
-//     one unix seconds), PostgreSQL -infinity is before every cut-off and
-//     infinity after; a value that denotes no instant (SQLite text no date
-//     function reads, MariaDB's zero date) is never purged.
+//     one unix seconds); a value that denotes no deletion time is never
+//     purged: SQLite text no date function reads, MariaDB's zero date,
+//     PostgreSQL ±infinity, and (sentinel_test.go) Go's zero time and
+//     anything before 0001-01-02.
 //   - Restore of such a row brings it back, and its cascade the rows under
 //     it carrying the same value (the value is the foreign operation's
 //     identity, as softdelete's own stamps are); rows under it with another
@@ -39,8 +40,6 @@ type foreignValue struct {
 	name string
 	sql  string    // SQL literal written into deleted_at
 	at   time.Time // the instant it denotes; zero: none (never due)
-	// past: before every cut-off (PostgreSQL -infinity)
-	past bool
 	// scanErr: Manager cannot read it into a time
 	scanErr bool
 	// zeroTime: Manager reads it as the zero time.Time (MariaDB zero date)
@@ -86,7 +85,8 @@ func foreignColumns() []struct {
 			{name: "plain", sql: "'2024-01-02 03:04:05'", at: T},
 			{name: "offset", sql: off, at: T.Add(123456 * time.Microsecond)},
 			{name: "infinity", sql: "'infinity'", scanErr: true},
-			{name: "-infinity", sql: "'-infinity'", past: true, scanErr: true},
+			// Before every cut-off, but no deletion time: never due.
+			{name: "-infinity", sql: "'-infinity'", scanErr: true},
 		}
 	}
 	myVals := []foreignValue{
@@ -367,7 +367,7 @@ func testForeignStampValues(t *testing.T, dialect, typ string, vals []foreignVal
 	// a value that denotes none stays. old has no dependants; in parents
 	// and kids, a row also stays while a row that stays references it.
 	cuts := []time.Time{foreignT.Add(-time.Hour), foreignT.Add(time.Hour), time.Now()}
-	due := func(v foreignValue, cut time.Time) bool { return v.past || (!v.at.IsZero() && v.at.Before(cut)) }
+	due := func(v foreignValue, cut time.Time) bool { return !v.at.IsZero() && v.at.Before(cut) }
 	for _, cut := range cuts {
 		// Hide the rows the writes above restored, with their values again.
 		for i, v := range vals {
@@ -454,7 +454,7 @@ func TestForeignStampsCoarseColumns(t *testing.T) {
 	}{
 		{"mysql", "DATETIME", []string{"'2024-01-02 03:04:05'", "'0000-00-00 00:00:00'", "'2024-01-00 00:00:00'"}, []bool{true, false, true}},
 		{"mysql", "TIMESTAMP NULL DEFAULT NULL", []string{"'2024-01-02 03:04:05'", "'0000-00-00 00:00:00'"}, []bool{true, false}},
-		{"postgres", "date", []string{"'2024-01-01'", "'infinity'", "'-infinity'"}, []bool{true, false, true}},
+		{"postgres", "date", []string{"'2024-01-01'", "'infinity'", "'-infinity'", "'0001-01-01'", "'1970-01-01'", "'0001-01-02'"}, []bool{true, false, false, false, true, true}},
 		{"postgres", "timestamp(0)", []string{"'2024-01-02 03:04:05'", "'infinity'"}, []bool{true, false}},
 	}
 	for _, tc := range cases {

@@ -244,14 +244,30 @@ func parseEpoch(s string) (time.Time, error) {
 	return time.UnixMicro(total).UTC(), nil
 }
 
-// floorMillis returns t's seconds since the epoch, rounded down to the
-// millisecond, as SQLite's unixepoch(..., 'subsec') computes them.
-func floorMillis(t time.Time) float64 {
+// firstDue is the first stamp a purge may remove: earlier values are
+// markers other tools write for "no instant", not deletion times (Go's
+// zero time 0001-01-01 00:00:00 in any offset, PostgreSQL -infinity and
+// dates before year 1, MariaDB's zero date, SQLite's integer 0 read as a
+// julian day and the other small numbers read as julian days before year
+// 1). Removing a row is irreversible, and no real deletion happened then.
+// The epoch (1970-01-01 00:00:00 UTC as a time: to_timestamp(0),
+// FROM_UNIXTIME(0), '1970-01-01 00:00:00') stays an instant, due like any
+// other on every dialect (leaving it out cost 17 % on SQLite's per-row
+// stamp expression). Doctor reports all of these (sentinel.go).
+var firstDue = time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// lastMilliBefore is the last millisecond before t's millisecond, as
+// seconds: an instant x rounded down to the millisecond is before t
+// rounded down (a row is never taken before its time, at most it waits a
+// millisecond longer) exactly when x <= lastMilliBefore(t): both sides
+// are integer milliseconds divided by 1000, correctly rounded, as SQLite's
+// unixepoch 'subsec' computes them.
+func lastMilliBefore(t time.Time) float64 {
 	ms := t.UnixMilli()
 	if t.Before(time.UnixMilli(ms)) {
 		ms--
 	}
-	return float64(ms) / 1000.0
+	return float64(ms-1) / 1000.0
 }
 
 // foreignTime reads a value another tool stored as a time, best effort:

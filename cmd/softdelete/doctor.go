@@ -14,8 +14,10 @@ import (
 
 const doctorSummary = `Reports, per table, what is missing or dangerous for soft delete (unique keys that
 count deleted rows, stamps without microseconds, foreign keys without an index, SET NULL keys on
-NOT NULL columns), each with its fix. Read-only. Exits 1 when something is dangerous, 3 when there
-was nothing to check (no table has a soft-delete column).`
+NOT NULL columns, rows whose soft-delete column holds a "no instant" marker other tools write, such
+as Go's zero time, which soft delete reads as deleted), each with its fix. Read-only: one query per
+table reads the column's values. Exits 1 when something is dangerous, 3 when there was nothing to
+check (no table has a soft-delete column).`
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("doctor", doctorSummary, stderr)
