@@ -20,6 +20,10 @@ const (
 	// errPrivilege: the user lacks a privilege (or, SQLite, the file is
 	// read-only).
 	errPrivilege
+	// errCollation: two text columns the statement compares (a foreign
+	// key's, between parent and child) have collations the database
+	// cannot choose between.
+	errCollation
 )
 
 // dialect is the narrow interface behind which each database lives. Each

@@ -46,6 +46,8 @@ func (postgresDialect) Classify(err error) errKind {
 			return errConnLost
 		case "42501": // insufficient_privilege (also "must be owner of table")
 			return errPrivilege
+		case "42P22": // indeterminate_collation
+			return errCollation
 		}
 		if strings.HasPrefix(st.SQLState(), "08") { // connection exception
 			return errConnLost

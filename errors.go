@@ -216,6 +216,8 @@ func (db *DB) translate(err error) error {
 		return &BusyError{Attempts: 1, Err: err}
 	case errConnLost:
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
+	case errCollation:
+		return fmt.Errorf("%w: a foreign key joins text columns of different explicit collations, which the database cannot compare (give the child's column the collation of the parent's key: ALTER TABLE ... ALTER COLUMN ... TYPE text COLLATE ...): %w", ErrSchema, err)
 	}
 	if connBroken(err) {
 		return fmt.Errorf("%w: %w", ErrConnLost, err)

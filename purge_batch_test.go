@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -333,5 +334,46 @@ func TestPurgeUnsignedKey(t *testing.T) {
 	if strings.Join(left, " ") != "3 9223372036854775808" || res.Counts["uparents"] != 5 || res.Counts["usmall"] != 2 ||
 		count(t, db, "SELECT COUNT(*) FROM ukids") != 1 || count(t, db, "SELECT COUNT(*) FROM usmall") != 1 {
 		t.Fatalf("purged %v, blocked %v: uparents left %v, usmall %d", res.Counts, res.Blocked, left, count(t, db, "SELECT COUNT(*) FROM usmall"))
+	}
+}
+
+// TestCollationMismatchIsSchemaError: PostgreSQL accepts a foreign key
+// between text columns of two different explicit collations, but cannot
+// compare them in a join (SQLSTATE 42P22, "could not determine which
+// collation to use"). softdelete's operations join parent and child, so on
+// such a schema they fail; the error is ErrSchema naming the cause and
+// the fix, and nothing changes.
+func TestCollationMismatchIsSchemaError(t *testing.T) {
+	db := openTest(t, "postgres")
+	ctx := context.Background()
+	var icu bool
+	if err := db.SQL().QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')").Scan(&icu); err != nil {
+		t.Fatal(err)
+	}
+	if !icu {
+		t.Skip("needs ICU")
+	}
+	ddl(t, db, `CREATE TABLE xparents (id text COLLATE "C" PRIMARY KEY, deleted_at {ts} NULL)`,
+		`CREATE TABLE xkids (id {id}, parent_id text COLLATE "und-x-icu" REFERENCES xparents (id) ON DELETE CASCADE, deleted_at {ts} NULL)`)
+	exec(t, db, "INSERT INTO xparents (id) VALUES ('a'), ('b')")
+	exec(t, db, "INSERT INTO xkids (parent_id) VALUES ('a'), ('b')")
+	exec(t, db, "UPDATE xkids SET deleted_at = '2020-01-01 00:00:00+00' WHERE parent_id = 'b'")
+	if err := db.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db, "xparents", "xkids")
+	_, err := db.Delete(ctx, "xparents", "a")
+	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "collation") {
+		t.Fatalf("Delete: %v, want ErrSchema naming the collations", err)
+	}
+	_, err = db.Restore(ctx, "xkids", int64(2))
+	if err != nil && (!errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "collation")) {
+		t.Fatalf("Restore: %v, want ErrSchema naming the collations (or success)", err)
+	}
+	if err == nil {
+		exec(t, db, "UPDATE xkids SET deleted_at = '2020-01-01 00:00:00+00' WHERE id = 2")
+	}
+	if after := snapshot(t, db, "xparents", "xkids"); after != before {
+		t.Fatalf("the data changed:\n%s\nwant\n%s", after, before)
 	}
 }
