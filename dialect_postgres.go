@@ -335,13 +335,19 @@ func (postgresDialect) ScanStamp(v any) (stamp, error) {
 
 // StampBefore leaves out the values that denote no deletion time (see
 // firstDue): -infinity, Go's zero time, anything before 0001-01-02;
-// infinity is after every cut-off. On a date column the bound is bound
-// as the date 0001-01-02.
+// infinity is after every cut-off.
 func (d postgresDialect) StampBefore(b *sqlBuilder, expr string, zoned bool, cut time.Time) {
 	b.WriteString(expr + " < ")
 	d.StampValue(b, cut, zoned)
-	b.WriteString(" AND " + expr + " >= ")
-	d.StampValue(b, firstDue, zoned)
+	// The bound is a literal of the library's own constant (PostgreSQL
+	// reads it as the column's type: timestamptz, timestamp or date), and
+	// IS TRUE keeps the planner from pairing it with the cut-off into a
+	// range: with the cut-off a parameter, a cached generic plan estimated
+	// such a range at 0.5 % of the rows, chose a nested-loop anti-join per
+	// row instead of the merge over the batch's key range, and the purge
+	// took 1.25-1.28x the hand-written loop against 1.11-1.16x without the
+	// bound. (The row is not NULL here, so IS TRUE changes no answer.)
+	b.WriteString(" AND (" + expr + " >= '" + firstDue.Format("2006-01-02 15:04:05") + "+00') IS TRUE")
 }
 
 // StampCopy converts between timestamp (UTC wall clock) and timestamptz:

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -375,5 +376,63 @@ func TestCollationMismatchIsSchemaError(t *testing.T) {
 	}
 	if after := snapshot(t, db, "xparents", "xkids"); after != before {
 		t.Fatalf("the data changed:\n%s\nwant\n%s", after, before)
+	}
+}
+
+// TestPurgeDueEstimateGenericPlan: on PostgreSQL the purge's statements
+// are prepared and cached (pgx), so after five executions they run a
+// generic plan, which does not know the cut-off. The due condition must not
+// read as a closed range there: a second bound on the stamp (the lower
+// bound that keeps "no instant" markers, firstDue) paired with the cut-off
+// parameter was estimated at 0.5 % of the rows, and the parent batches
+// chose a per-row nested-loop anti-join instead of the merge over their key
+// range (1.27x the hand-written loop against 1.07x). The estimate of the
+// due condition alone must stay that of one open inequality (a third).
+func TestPurgeDueEstimateGenericPlan(t *testing.T) {
+	db := openTest(t, "postgres")
+	ctx := context.Background()
+	for _, typ := range []string{"timestamptz", "timestamp", "date"} {
+		t.Run(typ, func(t *testing.T) {
+			name := "est_" + typ
+			ddl(t, db, "CREATE TABLE "+name+" (id bigint PRIMARY KEY, deleted_at "+typ+" NULL)")
+			exec(t, db, "INSERT INTO "+name+" SELECT g, timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute' FROM generate_series(1, 10000) g")
+			exec(t, db, "ANALYZE "+name)
+			if err := db.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s, err := db.loadSchema(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newBuilder(db.dialect, 256)
+			b.WriteString("SELECT 1 FROM " + name + " WHERE ")
+			db.stampBefore(b, "", s.tables[name], time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+			conn, err := db.SQL().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE due_est AS " + b.String()} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			defer conn.ExecContext(ctx, "DEALLOCATE due_est")
+			var plan string
+			if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) EXECUTE due_est('2024-01-01 00:00:00+00')").Scan(&plan); err != nil {
+				t.Fatal(err)
+			}
+			var p []struct {
+				Plan struct {
+					Rows float64 `json:"Plan Rows"`
+				} `json:"Plan"`
+			}
+			if err := json.Unmarshal([]byte(plan), &p); err != nil || len(p) == 0 {
+				t.Fatalf("plan %s: %v", plan, err)
+			}
+			if got := p[0].Plan.Rows; got < 1000 {
+				t.Fatalf("generic plan estimates %v of 10,000 rows due (a closed range's 0.5 %%?); want an open inequality's third\n%s\n%s", got, b.String(), plan)
+			}
+		})
 	}
 }
