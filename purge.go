@@ -737,8 +737,10 @@ func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
 	if err != nil || sp == nil {
 		return 0, err
 	}
-	if sp.first == math.MinInt64 {
-		return pr.tupleTable(ctx, t) // no exclusive bound below it
+	if sp.first <= -keyMax-1 {
+		// The type's least value: no exclusive bound below it (PostgreSQL
+		// refuses -32769 for a smallint key, and MinInt64-1 overflows).
+		return pr.tupleTable(ctx, t)
 	}
 	lo, width := sp.first-1, sp.width(size)
 	spanHi := &sp.last // the first range is the one the query found
@@ -1057,6 +1059,7 @@ func (pr *purger) batch(ctx context.Context, t *table, lo, hi []any, size int) (
 				rows.Close()
 				return db.translate(err)
 			}
+			binaryKeys(t, next)
 		}
 		if err := closeRows(rows); err != nil {
 			return db.translate(err)
@@ -1064,6 +1067,22 @@ func (pr *purger) batch(ctx context.Context, t *table, lo, hi []any, size int) (
 		return pr.deleteRange(ctx, ex, t, lo, next, &n)
 	})
 	return n, next, busy, err
+}
+
+// binaryKeys turns back into []byte the values of binary key columns that
+// scanKey read as strings: bound as text, a SQLite BLOB key compares as
+// greater than every text value, so the next range began where the last
+// one did and the purge of a table with a BLOB key never ended.
+func binaryKeys(t *table, key []any) {
+	for i, name := range t.PK {
+		j, ok := t.columnIndex(name)
+		if !ok || columnKind(t.Columns[j].Type) != KindBytes {
+			continue
+		}
+		if s, ok := key[i].(string); ok {
+			key[i] = []byte(s)
+		}
+	}
 }
 
 // keyCmp writes the comparison of the key tuple cols with vals, in key
