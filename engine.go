@@ -418,10 +418,45 @@ func recordNulled(b *sqlBuilder, stamp func(), alias string, c *table, fk *forei
 	b.WriteString(", ")
 	b.arg(fk.Name)
 	b.WriteString(", ")
-	b.WriteString(d.CastText(alias + "." + d.Quote(c.PK[0])))
+	b.WriteString(nulledText(d, c, c.PK[0], alias, false))
 	b.WriteString(", ")
-	b.WriteString(d.CastText(alias + "." + d.Quote(fk.ChildCols[0])))
+	b.WriteString(nulledText(d, c, fk.ChildCols[0], alias, false))
 	b.WriteString(" FROM ")
+}
+
+// nulledText renders column col of table t (under alias) as the text
+// softdelete_nulled keeps (key: in the form that compares with that text
+// through its index). Binary columns: on MariaDB their hex digits (the raw
+// bytes are no valid utf8mb4 text: error 1300 refused every SET NULL
+// delete of such a reference), elsewhere the cast as before (nulledValue
+// reads them back).
+func nulledText(d dialect, t *table, col, alias string, key bool) string {
+	expr := alias + "." + d.Quote(col)
+	if cc, ok := t.column(col); ok && d.Name() == "mysql" && columnKind(cc.Type) == KindBytes {
+		return "HEX(" + expr + ")"
+	}
+	if key {
+		return d.KeyText(expr)
+	}
+	return d.CastText(expr)
+}
+
+// nulledValue renders the text expr, read from softdelete_nulled, as a
+// value of a column of type typ, for the binary types where the database
+// would not convert it back (SQLite kept the text: a restored reference
+// was TEXT where the parent's key is a BLOB, and matched nothing); other
+// types: expr.
+func nulledValue(d dialect, typ, expr string) string {
+	if columnKind(typ) != KindBytes {
+		return expr
+	}
+	switch d.Name() {
+	case "mysql":
+		return "UNHEX(" + expr + ")"
+	case "sqlite":
+		return "CAST(" + expr + " AS BLOB)"
+	}
+	return expr
 }
 
 // restoreRoots restores the rows of t selected by sel (the walk's roots):
@@ -1311,7 +1346,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		parentBack(b, "sn", !mysqlSelf)
 		b.WriteString(" SET ")
 		b.qualified("c0", col)
-		b.WriteString(" = sn.old_values WHERE ")
+		b.WriteString(" = " + nulledValue(d, colType, "sn.old_values") + " WHERE ")
 		ours(b, "sn")
 		b.WriteString(" AND ")
 		b.qualified("c0", col)
@@ -1323,7 +1358,7 @@ func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) er
 		b.ident(col)
 		b.WriteString(" = ")
 		pre, suf := d.CastWrap(colType)
-		b.WriteString(pre + "sn.old_values" + suf)
+		b.WriteString(pre + nulledValue(d, colType, "sn.old_values") + suf)
 		b.WriteString(" FROM softdelete_nulled sn WHERE ")
 		b.qualified(self, c.PK[0])
 		b.WriteString(" = ")
@@ -1384,6 +1419,10 @@ func (db *DB) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table,
 	typ := ""
 	if cc, ok := t.column(col); ok {
 		typ = cc.Type
+	}
+	if v := nulledValue(db.dialect, typ, sn+"."+field); v != sn+"."+field {
+		b.WriteString(v)
+		return
 	}
 	lt := strings.ToLower(typ)
 	to := ""

@@ -224,10 +224,7 @@ func TestKeysAdversarial(t *testing.T) {
 				continue
 			}
 			for _, rule := range []string{"CASCADE", "RESTRICT", "SET NULL"} {
-				if rule == "SET NULL" && (len(kc.pk) > 1 || kc.name == "binary16") {
-					// binary16: SET NULL references to binary keys are
-					// recorded as text (MariaDB refuses non-UTF-8 bytes,
-					// SQLite puts a TEXT value back): not fixed yet.
+				if rule == "SET NULL" && len(kc.pk) > 1 {
 					// a documented limitation Doctor reports as Danger:
 					// soft delete does not follow composite SET NULL keys
 					continue

@@ -168,7 +168,7 @@ func goneReferencing(b *sqlBuilder, alias string, fk *foreignKey, g goneRows) {
 func (db *DB) forgetChildren(b *sqlBuilder, g goneRows) {
 	d := db.dialect
 	x := b.alias()
-	key := d.KeyText(x + "." + d.Quote(g.t.PK[0]))
+	key := nulledText(d, g.t, g.t.PK[0], x, true)
 	if d.UpdateJoin() {
 		b.WriteString("DELETE sn FROM softdelete_nulled sn JOIN ")
 		g.from(b, x)
@@ -193,7 +193,7 @@ func (db *DB) forgetParents(b *sqlBuilder, g goneRows, fk *foreignKey) {
 	d := db.dialect
 	p := g.t
 	x := b.alias()
-	old := d.KeyText(x + "." + d.Quote(fk.ParentCols[0]))
+	old := nulledText(d, p, fk.ParentCols[0], x, true)
 	if d.UpdateJoin() {
 		b.WriteString("DELETE sn FROM softdelete_nulled sn JOIN ")
 		g.from(b, x)
