@@ -485,3 +485,103 @@ func checkRows(t *testing.T, db *DB, kc keyCase, tables []string, step string) {
 }
 
 var _ = time.Now
+
+type kText struct {
+	ID        string
+	DeletedAt *time.Time
+}
+
+type kBin struct {
+	ID        []byte
+	DeletedAt *time.Time
+}
+
+type kUnsigned struct {
+	ID        uint64
+	DeletedAt *time.Time
+}
+
+type kBig struct {
+	ID        int64
+	DeletedAt *time.Time
+}
+
+// TestKeysAdversarialManager: Manager[T] Get, Delete, Restore and a second
+// Delete on the single-column cases whose key a struct maps.
+func TestKeysAdversarialManager(t *testing.T) {
+	for _, kc := range keyCases() {
+		if len(kc.pk) != 1 || kc.child == kc.parent {
+			continue
+		}
+		for _, d := range allDialects {
+			if kc.dialect != nil && !containsStr(kc.dialect, d) {
+				continue
+			}
+			kc, d := kc, d
+			t.Run(kc.name+"/"+d, func(t *testing.T) {
+				t.Parallel()
+				switch kc.name {
+				case "uuid", "text-odd", "text-ci-pad":
+					managerCase[kText](t, kc, d)
+				case "binary16":
+					managerCase[kBin](t, kc, d)
+				case "unsigned":
+					managerCase[kUnsigned](t, kc, d)
+				case "bigint-extremes", "smallint":
+					managerCase[kBig](t, kc, d)
+				}
+			})
+		}
+	}
+}
+
+func managerCase[T any](t *testing.T, kc keyCase, d string) {
+	db := openTest(t, d)
+	ctx := context.Background()
+	ddl(t, db, kc.stmts(d, "CASCADE", kc.ddl)...)
+	for _, s := range kc.stmts(d, "CASCADE", kc.ins) {
+		exec(t, db, s)
+	}
+	if err := db.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key := kc.del[d]
+	if key == nil {
+		key = kc.del[""]
+	}
+	tables := []string{kc.parent, kc.child}
+	before := snapshot(t, db, tables...)
+	hidden := func() int64 {
+		return count(t, db, "SELECT COUNT(*) FROM p WHERE deleted_at IS NOT NULL") + count(t, db, "SELECT COUNT(*) FROM c WHERE deleted_at IS NOT NULL")
+	}
+	m, err := NewManager[T](db, kc.parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := m.Get(ctx, key[0])
+	if err != nil {
+		t.Fatalf("Get %v: %v", key[0], err)
+	}
+	if err := m.Delete(ctx, v); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if n := hidden(); n != kc.hidden {
+		t.Fatalf("Manager.Delete hid %d rows, want %d\n%s", n, kc.hidden, snapshot(t, db, tables...))
+	}
+	if err := m.Restore(ctx, v); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if after := snapshot(t, db, tables...); after != before {
+		t.Fatalf("after Manager.Restore:\n%s\nwant\n%s", after, before)
+	}
+	if err := m.Delete(ctx, v); err != nil {
+		t.Fatalf("Delete 2: %v", err)
+	}
+	total := count(t, db, "SELECT COUNT(*) FROM p") + count(t, db, "SELECT COUNT(*) FROM c")
+	if err := m.Delete(ctx, v); err != nil {
+		t.Fatalf("second Delete: %v", err)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM p") + count(t, db, "SELECT COUNT(*) FROM c"); n != total-kc.hidden {
+		t.Fatalf("second Manager.Delete left %d rows, want %d", n, total-kc.hidden)
+	}
+}
