@@ -422,5 +422,10 @@ func (mysqlDialect) LockBucket(b *sqlBuilder, alias string, cols []string) {
 	b.WriteString(")")
 }
 
-func (mysqlDialect) LockUpsert() string { return " ON DUPLICATE KEY UPDATE n = n + 1" }
+// LockUpsert names the lock table's column: in INSERT ... SELECT ... ON
+// DUPLICATE KEY UPDATE a bare n is ambiguous when a table the SELECT reads
+// has a column n too (error 1052).
+func (mysqlDialect) LockUpsert() string {
+	return " ON DUPLICATE KEY UPDATE softdelete_locks.n = softdelete_locks.n + 1"
+}
 func (mysqlDialect) LatestRead() string { return " LOCK IN SHARE MODE" }
