@@ -42,6 +42,10 @@ type dialect interface {
 	// InsertReturning: INSERT ... RETURNING <pk> is supported and preferred
 	// over LastInsertId.
 	InsertReturning() bool
+	// ReturningByVersion: whether INSERT ... RETURNING is taken depends
+	// on the server's version (MariaDB 10.5+, never MySQL), asked once
+	// (DB.mariaReturning); false where InsertReturning answers alone.
+	ReturningByVersion() bool
 	// PartialIndexes: CREATE INDEX ... WHERE is supported.
 	PartialIndexes() bool
 	// UpdateJoin: multi-table UPDATE a JOIN b ... is the way to update a
@@ -106,6 +110,32 @@ type dialect interface {
 	// convert it to a column type where the database will not convert
 	// implicitly (PostgreSQL); elsewhere nothing.
 	CastWrap(colType string) (prefix, suffix string)
+	// BinaryText renders the binary column expr as the text
+	// softdelete_nulled keeps of it; ok false where CastText (KeyText for
+	// a key) serves. MariaDB: HEX(expr), since the raw bytes are no valid
+	// utf8mb4 text (error 1300).
+	BinaryText(expr string) (text string, ok bool)
+	// TextBinary renders text read back from softdelete_nulled as the
+	// binary value it was kept from, where the database would not convert
+	// it back itself (MariaDB UNHEX, SQLite CAST AS BLOB); elsewhere expr.
+	TextBinary(expr string) string
+
+	// Where expressions (sqlexpr.go).
+	// PipesConcat: a || b concatenates; false where || is OR (MySQL
+	// without PIPES_AS_CONCAT) and CONCAT(a, b) is written instead.
+	PipesConcat() bool
+	// DistinctFrom: a IS [NOT] DISTINCT FROM b is understood; false where
+	// the null-safe equality a <=> b (NOT (a <=> b)) is written instead
+	// (MariaDB).
+	DistinctFrom() bool
+	// ILike is how ILIKE (a LIKE ignoring case) is written: the operator,
+	// and whether both sides are wrapped in LOWER() (MariaDB, where a
+	// _bin or binary collation would compare case-sensitively). SQLite's
+	// LIKE ignores ASCII case already.
+	ILike() (op string, lower bool)
+	// BigIn is the form in which a large IN list is sent as one argument
+	// (sqlexpr_bigin.go).
+	BigIn() bigInForm
 
 	// Operation stamps (stamps.go). StampColumn: the fractional digits a
 	// soft-delete column of this type keeps (-1 unknown) and whether the

@@ -257,6 +257,15 @@ func (mysqlDialect) ProbeEach() string      { return "" }
 func (mysqlDialect) WritableCTE() bool      { return false }
 func (mysqlDialect) SessionVariables() bool { return true }
 
+func (mysqlDialect) BinaryText(expr string) (string, bool) { return "HEX(" + expr + ")", true }
+func (mysqlDialect) TextBinary(expr string) string         { return "UNHEX(" + expr + ")" }
+
+func (mysqlDialect) PipesConcat() bool        { return false }
+func (mysqlDialect) DistinctFrom() bool       { return false }
+func (mysqlDialect) ILike() (string, bool)    { return "LIKE", true }
+func (mysqlDialect) BigIn() bigInForm         { return bigInLiterals }
+func (mysqlDialect) ReturningByVersion() bool { return true }
+
 func (mysqlDialect) OwnColumnsSQL() string {
 	return `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'softdelete%'`

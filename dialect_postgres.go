@@ -261,6 +261,15 @@ func (postgresDialect) ProbeEach() string      { return " OFFSET 0" }
 func (postgresDialect) WritableCTE() bool      { return true }
 func (postgresDialect) SessionVariables() bool { return false }
 
+func (postgresDialect) BinaryText(string) (string, bool) { return "", false }
+func (postgresDialect) TextBinary(expr string) string    { return expr } // the callers cast it to the column's type
+
+func (postgresDialect) PipesConcat() bool        { return true }
+func (postgresDialect) DistinctFrom() bool       { return true }
+func (postgresDialect) ILike() (string, bool)    { return "ILIKE", false }
+func (postgresDialect) BigIn() bigInForm         { return bigInArray }
+func (postgresDialect) ReturningByVersion() bool { return false }
+
 func (postgresDialect) OwnColumnsSQL() string {
 	return `SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
 WHERE table_schema = current_schema() AND table_name LIKE 'softdelete%'`

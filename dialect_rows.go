@@ -40,6 +40,14 @@ type rowsDialect interface {
 	// compare with a text value as text: the page after 'PG' would skip
 	// 'NC-17', which sorts after it and compares before it).
 	RawSortExpr(quoted string, kind ColumnKind, typ string) (raw, cmp string)
+	// BytesAreText: a []byte the driver scans a raw sort value into is
+	// text (MariaDB gives text as bytes), bound back as a string; false on
+	// SQLite, where bytes are a BLOB (the driver gives text as a string)
+	// and must be bound back as one: a BLOB another tool stored in a time
+	// column compares after all text, so as text the cursor after it
+	// selected it again (and bytes that are not UTF-8 made a cursor Rows
+	// refuses).
+	BytesAreText() bool
 	// RowValueKeyset: a row-value comparison (a, b) > (?, ?) is an index
 	// condition (PostgreSQL); elsewhere the keyset is written out with a
 	// leading bound on the first column.
@@ -137,6 +145,10 @@ func (mysqlDialect) RawSortExpr(quoted string, kind ColumnKind, typ string) (str
 	}
 	return "", ""
 }
+
+func (sqliteDialect) BytesAreText() bool   { return false }
+func (postgresDialect) BytesAreText() bool { return true }
+func (mysqlDialect) BytesAreText() bool    { return true }
 
 func (sqliteDialect) RowValueKeyset() bool   { return false }
 func (postgresDialect) RowValueKeyset() bool { return true }

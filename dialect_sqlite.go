@@ -230,6 +230,15 @@ func (sqliteDialect) ProbeEach() string      { return "" }
 func (sqliteDialect) WritableCTE() bool      { return false }
 func (sqliteDialect) SessionVariables() bool { return false }
 
+func (sqliteDialect) BinaryText(string) (string, bool) { return "", false }
+func (sqliteDialect) TextBinary(expr string) string    { return "CAST(" + expr + " AS BLOB)" }
+
+func (sqliteDialect) PipesConcat() bool        { return true }
+func (sqliteDialect) DistinctFrom() bool       { return true }
+func (sqliteDialect) ILike() (string, bool)    { return "LIKE", false } // LIKE ignores ASCII case already
+func (sqliteDialect) BigIn() bigInForm         { return bigInJSON }
+func (sqliteDialect) ReturningByVersion() bool { return false }
+
 // CacheStatements: modernc.org/sqlite compiles a statement given as text
 // anew each time; a *sql.Stmt keeps it compiled (stmtcache.go).
 func (sqliteDialect) CacheStatements() bool { return true }

@@ -432,8 +432,10 @@ func recordNulled(b *sqlBuilder, stamp func(), alias string, c *table, fk *forei
 // reads them back).
 func nulledText(d dialect, t *table, col, alias string, key bool) string {
 	expr := alias + "." + d.Quote(col)
-	if cc, ok := t.column(col); ok && d.Name() == "mysql" && columnKind(cc.Type) == KindBytes {
-		return "HEX(" + expr + ")"
+	if cc, ok := t.column(col); ok && columnKind(cc.Type) == KindBytes {
+		if text, ok := d.BinaryText(expr); ok {
+			return text
+		}
 	}
 	if key {
 		return d.KeyText(expr)
@@ -450,13 +452,7 @@ func nulledValue(d dialect, typ, expr string) string {
 	if columnKind(typ) != KindBytes {
 		return expr
 	}
-	switch d.Name() {
-	case "mysql":
-		return "UNHEX(" + expr + ")"
-	case "sqlite":
-		return "CAST(" + expr + " AS BLOB)"
-	}
-	return expr
+	return d.TextBinary(expr)
 }
 
 // restoreRoots restores the rows of t selected by sel (the walk's roots):

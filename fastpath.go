@@ -404,7 +404,7 @@ func (db *DB) fastRun(ctx context.Context, ex *executor, once func(ex *executor)
 // mariaReturning reports whether the server takes INSERT ... RETURNING
 // (MariaDB 10.5 and later; MySQL does not), asked once.
 func (db *DB) mariaReturning(ctx context.Context, ex *executor) bool {
-	if db.dialect.Name() != "mysql" {
+	if !db.dialect.ReturningByVersion() {
 		return false
 	}
 	switch db.maria.Load() {

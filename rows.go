@@ -332,7 +332,7 @@ func (db *DB) Rows(ctx context.Context, q RowsQuery) (*RowsPage, error) {
 			row[i] = normValue(raw[i], p.kinds[i], c.Type)
 		}
 		for _, j := range extra {
-			raw[j] = normRaw(raw[j], d.Name())
+			raw[j] = normRaw(raw[j], rd)
 		}
 		if p.wantOps {
 			var id int64
@@ -1166,14 +1166,10 @@ func normValue(v any, k ColumnKind, typ string) any {
 	return fmt.Sprint(v)
 }
 
-// normRaw keeps a raw sort value bindable: []byte becomes string (MariaDB
-// gives text as bytes), except on SQLite, where bytes are a BLOB (the
-// driver gives text as a string) and must be bound back as one: a BLOB
-// another tool stored in a time column compares after all text, so as
-// text the cursor after it selected it again (and bytes that are not
-// UTF-8 made a cursor Rows refuses).
-func normRaw(v any, dialect string) any {
-	if b, ok := v.([]byte); ok && dialect != "sqlite" {
+// normRaw keeps a raw sort value bindable: []byte becomes string where
+// the driver gives text as bytes (rowsDialect.BytesAreText).
+func normRaw(v any, rd rowsDialect) any {
+	if b, ok := v.([]byte); ok && rd.BytesAreText() {
 		return string(b)
 	}
 	return v

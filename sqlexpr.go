@@ -284,8 +284,7 @@ func (n *enode) render(b *sqlBuilder, alias string, args []any) {
 		n.kids[1].render(b, alias, args)
 		b.WriteByte(')')
 	case eConcat:
-		if b.d.Name() == "mysql" {
-			// MySQL reads || as OR unless PIPES_AS_CONCAT is set.
+		if !b.d.PipesConcat() {
 			b.WriteString("CONCAT(")
 			n.kids[0].render(b, alias, args)
 			b.WriteString(", ")
@@ -311,7 +310,7 @@ func (n *enode) render(b *sqlBuilder, alias string, args []any) {
 			b.WriteString(" IS NULL)")
 		}
 	case eDistinct:
-		if b.d.Name() == "mysql" {
+		if !b.d.DistinctFrom() {
 			if !n.not {
 				b.WriteString("(NOT ")
 			}
@@ -349,7 +348,10 @@ func (n *enode) render(b *sqlBuilder, alias string, args []any) {
 		b.WriteByte(')')
 	case eLike:
 		b.WriteByte('(')
-		lower := n.ilike && b.d.Name() == "mysql"
+		op, lower := "LIKE", false
+		if n.ilike {
+			op, lower = b.d.ILike()
+		}
 		if lower {
 			b.WriteString("LOWER(")
 		}
@@ -360,12 +362,9 @@ func (n *enode) render(b *sqlBuilder, alias string, args []any) {
 		if n.not {
 			b.WriteString(" NOT")
 		}
-		switch {
-		case n.ilike && b.d.Name() == "postgres":
-			b.WriteString(" ILIKE ")
-		default: // SQLite's LIKE ignores ASCII case already
-			b.WriteString(" LIKE ")
-		}
+		b.WriteByte(' ')
+		b.WriteString(op)
+		b.WriteByte(' ')
 		if lower {
 			b.WriteString("LOWER(")
 		}

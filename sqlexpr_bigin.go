@@ -21,6 +21,15 @@ import (
 // row, so integers and strings are written as literals there (strings
 // hex-encoded, so no escaping is involved).
 
+// bigInForm is the form a dialect sends a large IN list in (dialect.BigIn).
+type bigInForm int
+
+const (
+	bigInArray    bigInForm = iota // x = ANY($1), a typed array (PostgreSQL)
+	bigInJSON                      // x IN (SELECT value FROM json_each(?)) (SQLite)
+	bigInLiterals                  // x IN (1,2,...), strings hex-encoded (MySQL)
+)
+
 // bigList is a large IN list with elements of one type.
 type bigList struct {
 	kind   byte // 'i' int64, 's' string, 'f' float64, 'b' bool, 't' time
@@ -39,8 +48,8 @@ func renderBigIn(b *sqlBuilder, alias string, args []any, lhs *enode, not bool, 
 	if !ok {
 		return false
 	}
-	switch b.d.Name() {
-	case "postgres":
+	switch b.d.BigIn() {
+	case bigInArray:
 		var arr any
 		switch l.kind {
 		case 'i':
@@ -64,7 +73,7 @@ func renderBigIn(b *sqlBuilder, alias string, args []any, lhs *enode, not bool, 
 		b.arg(arr)
 		b.WriteString("))")
 		return true
-	case "sqlite":
+	case bigInJSON:
 		js, ok := l.json(b.d)
 		if !ok {
 			return false
@@ -78,7 +87,7 @@ func renderBigIn(b *sqlBuilder, alias string, args []any, lhs *enode, not bool, 
 		b.arg(js)
 		b.WriteString(")))")
 		return true
-	case "mysql":
+	case bigInLiterals:
 		// MariaDB 10.x runs an IN subquery of an UPDATE once per row (no
 		// semi-join there), so the list is written out; literals are
 		// what the driver's interpolateParams would send anyway, written
