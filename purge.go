@@ -249,7 +249,7 @@ var errCycleKept = errors.New("softdelete: cycle kept")
 func (pr *purger) breakCycles(ctx context.Context, comp []*table) error {
 	idx := map[string]int{}
 	for i, t := range comp {
-		if ok, _ := pr.integerKey(t); !ok {
+		if _, ok := pr.integerKey(t); !ok {
 			return nil
 		}
 		idx[t.Name] = i
@@ -642,7 +642,7 @@ func (pr *purger) dueStamp(b *sqlBuilder, t *table, alias string) {
 // unreferenced.
 func (pr *purger) dueCond(b *sqlBuilder, t *table, alias string, inMySQLDelete bool, lo, hi []any) {
 	pr.dueStamp(b, t, alias)
-	intKey, _ := pr.integerKey(t)
+	_, intKey := pr.integerKey(t)
 	for _, fk := range t.In {
 		if !pr.guarded(fk) {
 			continue // the database applies the rule on purge
@@ -728,10 +728,11 @@ func (pr *purger) dueCount(ctx context.Context, t *table) (int64, error) {
 // a query: it holds BatchSize due rows (a fixed width would hold half as
 // many where half the keys are due, and cost a transaction more).
 func (pr *purger) table(ctx context.Context, t *table) (int64, error) {
-	intKey, keyMax := pr.integerKey(t)
-	if !intKey || pr.unsignedBigKey(t) {
+	key, intKey := pr.integerKey(t)
+	if !intKey || key.unsignedBig {
 		return pr.tupleTable(ctx, t)
 	}
+	keyMax := key.max
 	size := pr.p.BatchSize
 	sp, err := pr.span(ctx, t, nil, size)
 	if err != nil || sp == nil {
@@ -901,42 +902,52 @@ func (pr *purger) account(t *table, n, tableDone int64, took time.Duration, size
 	return size, slower
 }
 
-// integerKey reports whether t's single key column is an integer, and
-// the largest value a bound for it may take (PostgreSQL checks bound
-// parameters against the column's own type).
-func (pr *purger) integerKey(t *table) (bool, int64) {
+// keyBounds is what the walk in key ranges needs of t's one integer key
+// column.
+type keyBounds struct {
+	// max is the largest value a bound for it may take (PostgreSQL checks
+	// bound parameters against the column's own type).
+	max int64
+	// unsignedBig: a BIGINT UNSIGNED (MariaDB), whose keys may lie above
+	// MaxInt64, where the walk in integer ranges stops: its table is
+	// walked in key tuples.
+	unsignedBig bool
+}
+
+// integerKey reports whether t's single key column is an integer, and its
+// bounds.
+func (pr *purger) integerKey(t *table) (keyBounds, bool) {
 	if len(t.PK) != 1 {
-		return false, 0
+		return keyBounds{}, false
 	}
-	c, _ := t.column(t.PK[0])
-	typ := strings.ToLower(strings.TrimSpace(c.Type))
-	if !intTypeRE.MatchString(typ) {
-		return false, 0
+	typ, ok := t.integerType(t.PK[0])
+	if !ok {
+		return keyBounds{}, false
 	}
+	k := keyBounds{max: math.MaxInt64, unsignedBig: strings.HasPrefix(typ, "bigint") && strings.Contains(typ, "unsigned")}
 	if pr.db.Dialect() == "postgres" {
 		switch {
 		case strings.HasPrefix(typ, "smallint"):
-			return true, math.MaxInt16
+			k.max = math.MaxInt16
 		case strings.HasPrefix(typ, "integer"), typ == "int", typ == "int4", typ == "serial":
-			return true, math.MaxInt32
+			k.max = math.MaxInt32
 		}
 	}
-	return true, math.MaxInt64
+	return k, true
 }
 
 // integerColumn reports whether t's column name has an integer type.
 func (t *table) integerColumn(name string) bool {
-	c, ok := t.column(name)
-	return ok && intTypeRE.MatchString(strings.ToLower(strings.TrimSpace(c.Type)))
+	_, ok := t.integerType(name)
+	return ok
 }
 
-// unsignedBigKey reports whether t's one key column is a MariaDB BIGINT
-// UNSIGNED, whose keys may lie above MaxInt64, where the walk in integer
-// ranges stops: its table is walked in key tuples.
-func (pr *purger) unsignedBigKey(t *table) bool {
-	c, _ := t.column(t.PK[0])
-	typ := strings.ToLower(c.Type)
-	return strings.HasPrefix(typ, "bigint") && strings.Contains(typ, "unsigned")
+// integerType is the type of t's column name, lower-cased and trimmed, and
+// whether it is an integer type.
+func (t *table) integerType(name string) (string, bool) {
+	c, ok := t.column(name)
+	typ := strings.ToLower(strings.TrimSpace(c.Type))
+	return typ, ok && intTypeRE.MatchString(typ)
 }
 
 var intTypeRE = regexp.MustCompile(`^(tiny|small|medium|big)?int(eger|2|4|8)?\b|^(small|big)?serial\b`)
