@@ -905,18 +905,65 @@ func (w *walk) lockOtherParents(ctx context.Context, c *table, via *foreignKey, 
 			return nil, err
 		}
 		hidden[f2] = other
-		if same > 0 && w.same[f2] == (sameCheck{}) {
-			n, err := w.liveUnderStamp(ctx, c, f2, p)
-			if err != nil {
+		if same > 0 {
+			if err := w.rememberSame(ctx, c, f2, p); err != nil {
 				return nil, err
 			}
-			if w.same == nil {
-				w.same = map[*foreignKey]sameCheck{}
-			}
-			w.same[f2] = sameCheck{c: c, p: p, fk: f2, before: n}
 		}
 	}
 	return hidden, nil
+}
+
+// rememberSame records, once per key, how many live rows of c reference
+// through fk a row of p that this walk's stamp hides, for sameStampChecks.
+func (w *walk) rememberSame(ctx context.Context, c *table, fk *foreignKey, p *table) error {
+	if w.same[fk] != (sameCheck{}) {
+		return nil
+	}
+	n, err := w.liveUnderStamp(ctx, c, fk, p)
+	if err != nil {
+		return err
+	}
+	if w.same == nil {
+		w.same = map[*foreignKey]sameCheck{}
+	}
+	w.same[fk] = sameCheck{c: c, p: p, fk: fk, before: n}
+	return nil
+}
+
+// sameStampParents returns the keys of the rows of p that rows of c
+// selected by sel reference through fk and that this walk's stamp hides.
+func (w *walk) sameStampParents(ctx context.Context, c *table, fk *foreignKey, p *table, sel pred) ([][]any, error) {
+	b := newBuilder(w.db.dialect, 256)
+	b.WriteString("SELECT ")
+	b.identList("sp", p.PK)
+	b.WriteString(" FROM ")
+	referencedRows(b, "sp", fk, c.Name, p, sel)
+	b.WriteString(" WHERE ")
+	w.fromCond(b, "sp", p)
+	rows, err := w.ex.query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		dest := make([]any, len(p.PK))
+		ptrs := make([]any, len(dest))
+		for i := range dest {
+			ptrs[i] = &dest[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return nil, w.db.translate(err)
+		}
+		for i, k := range dest {
+			if bs, ok := k.([]byte); ok {
+				dest[i] = string(bs) // as deletedParents reads keys
+			}
+		}
+		out = append(out, dest)
+	}
+	return out, w.db.translate(closeRows(rows))
 }
 
 // liveUnderStamp counts the live rows of c that reference, through fk, a
@@ -1762,6 +1809,24 @@ func (db *DB) restoreKeyTx(ctx context.Context, ex *executor, t *table, key []an
 	if err := w.lockRestored(ctx, t, rootSel); err != nil {
 		return nil, err
 	}
+	// A SET NULL parent that the row's own operation hides is not cleared
+	// (detach clears references to parents another operation hides: the
+	// parent's delete would have cleared them). It normally comes back with
+	// the row; when it does not (another tool moved the row under another
+	// CASCADE parent), it is a hidden parent like any other.
+	for _, fk := range t.Out {
+		p := s.tables[fk.Parent]
+		if p == nil || !p.soft() || !detachable(fk, t) {
+			continue
+		}
+		pkeys, err := w.sameStampParents(ctx, t, fk, p, rootSel)
+		if err != nil {
+			return nil, err
+		}
+		if len(pkeys) > 0 {
+			hidden = append(hidden, hiddenParents{fk: fk, p: p, keys: pkeys})
+		}
+	}
 	// Parents first: a restored row must not point at a deleted parent.
 	for _, h := range hidden {
 		fk, p := h.fk, h.p
@@ -2060,6 +2125,14 @@ func (db *DB) restoreStampAt(ctx context.Context, ex *executor, s *schema, t *ta
 		}
 		if other+same > 0 && !detachable(fk, t) {
 			return nil, &ParentDeletedError{Table: t.Name, Columns: fk.ChildCols, ParentTable: p.Name}
+		}
+		if same > 0 {
+			// A SET NULL parent this stamp hides is not cleared: it must
+			// come back in this walk (a cycle), or the restore is refused
+			// (sameStampChecks), like a CASCADE parent.
+			if err := w.rememberSame(ctx, t, fk, p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// The rows are locked before the bottom-up updates (which change

@@ -1,0 +1,91 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// TestRestoreWithParentsSameStampSetNullParent (found by TestSampleDBStress
+// on Sakila): a customer's delete hides its rental and its payment, which
+// references the rental through ON DELETE SET NULL (kept: both rows are
+// hidden by the same operation). Another tool then points the hidden
+// payment at another customer. RestoreWithParents of the payment has no
+// hidden parent to restore through its CASCADE key, and the rental its SET
+// NULL key points at is hidden by the payment's own operation: it must
+// come back with it (or the reference be cleared), never ErrParentDeleted.
+func TestRestoreWithParentsSameStampSetNullParent(t *testing.T) {
+	for _, how := range []string{"Restore", "RestoreWithParents", "bulk Restore"} {
+		t.Run(how, func(t *testing.T) {
+			sameStampSetNullParent(t, how)
+		})
+	}
+}
+
+type shPayment struct {
+	ID int64 `db:"id,pk"`
+}
+
+func sameStampSetNullParent(t *testing.T, how string) {
+	withParents := how == "RestoreWithParents"
+	forEachDB(t, func(t *testing.T, db *DB) {
+		restore := db.Restore
+		switch how {
+		case "RestoreWithParents":
+			restore = db.RestoreWithParents
+		case "bulk Restore":
+			restore = func(ctx context.Context, table string, key ...any) (*Operation, error) {
+				m, err := NewManager[shPayment](db, table)
+				if err != nil {
+					return nil, err
+				}
+				_, err = m.OnlyDeleted().Where("id = ?", key[0]).Restore(ctx)
+				return nil, err
+			}
+		}
+		ctx := context.Background()
+		ddl(t, db,
+			`CREATE TABLE customer (id {id}, deleted_at {ts} NULL)`,
+			`CREATE TABLE rental (id {id}, customer_id {big} NOT NULL REFERENCES customer(id) ON DELETE CASCADE, deleted_at {ts} NULL)`,
+			`CREATE TABLE payment (id {id}, customer_id {big} NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+				rental_id {big} NULL REFERENCES rental(id) ON DELETE SET NULL, deleted_at {ts} NULL)`,
+			`INSERT INTO customer (id) VALUES (1), (2)`,
+			`INSERT INTO rental (id, customer_id) VALUES (10, 1)`,
+			`INSERT INTO payment (id, customer_id, rental_id) VALUES (100, 1, 10)`,
+		)
+		op, err := db.Delete(ctx, "customer", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op.Counts["payment"] != 1 || op.Counts["rental"] != 1 {
+			t.Fatalf("delete: %v", op.Counts)
+		}
+		// Another tool moves the hidden payment to customer 2.
+		if _, err := db.SQL().Exec("UPDATE payment SET customer_id = 2 WHERE id = 100"); err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, db, "customer", "rental", "payment", "softdelete_nulled")
+		if _, err := restore(ctx, "payment", 100); err != nil {
+			if !withParents && errors.Is(err, ErrParentDeleted) {
+				// The rental is hidden: Restore may refuse, changing nothing.
+				if after := snapshot(t, db, "customer", "rental", "payment", "softdelete_nulled"); after != before {
+					t.Fatalf("refused restore changed\n%s\nto\n%s", before, after)
+				}
+				return
+			}
+			t.Fatalf("restore: %v", err)
+		}
+		var live int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM payment c JOIN rental p ON p.id = c.rental_id
+			WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL`).Scan(&live); err != nil {
+			t.Fatal(err)
+		}
+		var alive int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM payment WHERE id = 100 AND deleted_at IS NULL`).Scan(&alive); err != nil {
+			t.Fatal(err)
+		}
+		if alive != 1 || live != 0 {
+			t.Fatalf("payment alive %d, live payments under a hidden rental %d", alive, live)
+		}
+	})
+}
