@@ -35,7 +35,7 @@ func (db *DB) Operations(ctx context.Context, f OpFilter) ([]Operation, error) {
 		return nil, err
 	}
 	for _, v := range []string{f.Table, f.Actor, f.Kind} {
-		if err := checkTextArg(v, db.dialect.Name()); err != nil {
+		if err := checkTextArg(v, db.dialect); err != nil {
 			return nil, invalidf("operations filter %s: %v", shortQuote(v), err)
 		}
 	}

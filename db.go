@@ -371,7 +371,7 @@ func newDB(sqlDB *sql.DB, d dialect, opts []Option) (*DB, error) {
 		}
 	}
 	if db.dialect != nil {
-		_, db.convertTimes = db.dialect.(sqliteDialect)
+		db.convertTimes = db.dialect.Facts().ConvertTimeArgs
 		if sc, ok := db.dialect.(stmtCacheDialect); ok {
 			db.cacheStmts = sc.CacheStatements()
 		}

@@ -66,6 +66,30 @@ func (d mysqlDialect) DropNamedIndex(t *table, name string) []string {
 
 func (mysqlDialect) TransactionalDDL() bool { return false }
 
+func (mysqlDialect) Journal() journalSQL {
+	return journalSQL{
+		Create: "CREATE TABLE IF NOT EXISTS " + adoptJournal + " (id BIGINT AUTO_INCREMENT PRIMARY KEY, steps LONGTEXT NOT NULL, applied INTEGER NOT NULL)",
+		Exists: "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + adoptJournal + "'",
+	}
+}
+
+func (mysqlDialect) SentinelKinds(t *table, col string) []sentinelKind {
+	ks := []sentinelKind{
+		{"the zero date ('0000-00-00 00:00:00', also what go-sql-driver/mysql writes for a zero time.Time, or another date of year 0)",
+			"YEAR(" + col + ") = 0", purgeNever, Danger},
+	}
+	if t.stampZoned {
+		// A TIMESTAMP holds neither year 1 nor the epoch itself.
+		return ks
+	}
+	return append(ks,
+		sentinelKind{"a zero month or day ('2024-01-00')", "YEAR(" + col + ") > 0 AND (MONTH(" + col + ") = 0 OR DAYOFMONTH(" + col + ") = 0)",
+			"purge reads them as the day before the month's first", Warning},
+		sentinelKind{"Go's zero time (0001-01-01 00:00:00) or another value before 0001-01-02",
+			"YEAR(" + col + ") > 0 AND " + col + " < '0001-01-02 00:00:00'", purgeNever, Danger},
+		sentinelKind{"the unix epoch (1970-01-01 00:00:00, FROM_UNIXTIME(0) in a UTC session)", col + " = '1970-01-01 00:00:00'", purgeEpoch, Danger})
+}
+
 func (d mysqlDialect) quote(ident string) string { return d.Quote(ident) }
 
 func (d mysqlDialect) WidenSoftColumn(t *table, col, from, to string) ([]string, []string) {

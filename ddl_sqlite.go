@@ -62,6 +62,25 @@ func (d sqliteDialect) DropNamedIndex(_ *table, name string) []string {
 
 func (sqliteDialect) TransactionalDDL() bool { return true }
 
+func (sqliteDialect) Journal() journalSQL {
+	return journalSQL{
+		Create: "CREATE TABLE IF NOT EXISTS " + adoptJournal + " (id INTEGER PRIMARY KEY AUTOINCREMENT, steps TEXT NOT NULL, applied INTEGER NOT NULL)",
+		Exists: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '" + adoptJournal + "'",
+	}
+}
+
+func (sqliteDialect) SentinelKinds(_ *table, col string) []sentinelKind {
+	return []sentinelKind{
+		{"Go's zero time (0001-01-01 00:00:00 in any text form: time.Time's String, RFC 3339, any fraction or offset)",
+			col + " GLOB '0001-01-01[T ]00:00:00*'", purgeNever, Danger},
+		{"the integer 0 (read as julian day 0, 4714 BC)", col + " = 0", purgeNever, Danger},
+		{"a small number read as a julian day before year 1 (such as 1 for \"deleted\")",
+			"typeof(" + col + ") IN ('integer', 'real') AND " + col + " > 0 AND " + col + " < 1721426.5", purgeNever, Danger},
+		{"the unix epoch (1970-01-01 00:00:00 as text or julian day 2440587.5)",
+			"unixepoch(" + col + ", 'auto', 'subsec') = 0", purgeEpoch, Danger},
+	}
+}
+
 // rebuildUniques wraps a table's migration with rebuilds when it has
 // UNIQUE constraints inside CREATE TABLE that adopt converts.
 func (d sqliteDialect) rebuildUniques(t *table, up, down []string) ([]string, []string, bool) {

@@ -119,6 +119,13 @@ type dialect interface {
 	// binary value it was kept from, where the database would not convert
 	// it back itself (MariaDB UNHEX, SQLite CAST AS BLOB); elsewhere expr.
 	TextBinary(expr string) string
+	// TextKeyCast is the CAST target that converts text CastText gave of
+	// a column of type typ back to the column's type, so that comparing
+	// it with the column reads the column's index (engine.go fromText):
+	// PostgreSQL the type itself, MariaDB SIGNED or UNSIGNED for an
+	// integer, SQLite INTEGER for an integer affinity; "" where the text
+	// is compared as it is.
+	TextKeyCast(typ string) string
 
 	// Where expressions (sqlexpr.go).
 	// PipesConcat: a || b concatenates; false where || is OR (MySQL
@@ -137,10 +144,15 @@ type dialect interface {
 	// (sqlexpr_bigin.go).
 	BigIn() bigInForm
 
-	// Operation stamps (stamps.go). StampColumn: the fractional digits a
+	// Operation stamps (stamps.go). SoftColumnType: a column of declared
+	// type typ can hold them (a Manager's soft-delete column): a
+	// timestamp (PostgreSQL timestamp/timestamptz, MariaDB DATETIME or
+	// TIMESTAMP), on SQLite a type that names a date or a time (DATETIME,
+	// TIMESTAMP, DATE); text and integer columns are refused. StampColumn: the fractional digits a
 	// soft-delete column of this type keeps (-1 unknown) and whether the
 	// session time zone converts it (MariaDB TIMESTAMP). StampWiden: the
 	// type adopt changes a coarser column to.
+	SoftColumnType(typ string) bool
 	StampColumn(colType string) (prec int, zoned bool)
 	StampWiden(colType string) string
 	// StampValue writes the value of stamp t for a soft-delete column.
@@ -169,6 +181,48 @@ type dialect interface {
 	OpsUpgrades() []opsUpgrade
 	// ColumnType of a timestamp column with microseconds.
 	TimestampType() string
+
+	// Facts are the dialect's fixed answers to small questions asked in
+	// several places (see dialectFacts).
+	Facts() dialectFacts
+}
+
+// dialectFacts are fixed properties of a dialect, each deciding a detail
+// somewhere; one method returns them all rather than one method each.
+type dialectFacts struct {
+	// StrictText: the database refuses bound text that is not valid UTF-8
+	// or holds NUL, with a raw encoding error (PostgreSQL), so such text
+	// is refused before it is sent, with a clear one (checkTextArg).
+	StrictText bool
+	// FailAbortsTx: a failed statement aborts the whole transaction
+	// (PostgreSQL; SQLite and MariaDB undo just the statement), so inside
+	// a caller's transaction a statement that may fail runs under a
+	// savepoint (binding.stmt).
+	FailAbortsTx bool
+	// ConvertTimeArgs: time.Time arguments are bound as TimeArg converts
+	// them (SQLite, whose driver would write a text format of its own);
+	// elsewhere the driver binds them (executor.prepareArgs).
+	ConvertTimeArgs bool
+	// Affinity: a declared column type is only an affinity (SQLite): it
+	// is classified by the substrings SQLite's rules look for, a time
+	// column may hold text or numbers, an integer one NUMERIC values
+	// (columnClass, field.fits).
+	Affinity bool
+	// IntBools: booleans are small integers (MariaDB BOOL is TINYINT(1);
+	// SQLite), so an integer field may read a boolean column.
+	IntBools bool
+	// RowidType: a single-column primary key declared with exactly this
+	// type (ignoring case and blanks) is an alias of the rowid, which the
+	// database fills when an INSERT omits it, default or not (SQLite
+	// INTEGER); "" where there is no such type (keyGeneration).
+	RowidType string
+	// Int64Cast is the CAST target that reads an integer key as a 64-bit
+	// signed integer (purge's walk in key ranges); "" where the key is
+	// read as it is (SQLite).
+	Int64Cast string
+	// ExprFuncs is the bit of exprFunctions (sqlexpr_parse.go) that marks
+	// what a Where expression may call on this database.
+	ExprFuncs uint8
 }
 
 // dollarPlaceholder writes $n (PostgreSQL).

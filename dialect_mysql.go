@@ -260,11 +260,28 @@ func (mysqlDialect) SessionVariables() bool { return true }
 func (mysqlDialect) BinaryText(expr string) (string, bool) { return "HEX(" + expr + ")", true }
 func (mysqlDialect) TextBinary(expr string) string         { return "UNHEX(" + expr + ")" }
 
+// TextKeyCast: SIGNED or UNSIGNED for an integer type; other text compares
+// as it is (the server converts).
+func (mysqlDialect) TextKeyCast(typ string) string {
+	lt := strings.ToLower(typ)
+	switch {
+	case !intTypeRE.MatchString(lt):
+		return ""
+	case strings.Contains(lt, "unsigned"):
+		return "UNSIGNED"
+	}
+	return "SIGNED"
+}
+
 func (mysqlDialect) PipesConcat() bool        { return false }
 func (mysqlDialect) DistinctFrom() bool       { return false }
 func (mysqlDialect) ILike() (string, bool)    { return "LIKE", true }
 func (mysqlDialect) BigIn() bigInForm         { return bigInLiterals }
 func (mysqlDialect) ReturningByVersion() bool { return true }
+
+func (mysqlDialect) Facts() dialectFacts {
+	return dialectFacts{IntBools: true, Int64Cast: "SIGNED", ExprFuncs: onMySQL}
+}
 
 func (mysqlDialect) OwnColumnsSQL() string {
 	return `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS
@@ -287,6 +304,11 @@ func (mysqlDialect) OpsUpgrades() []opsUpgrade {
 		{Table: "softdelete_nulled", Column: "id", DDL: "ALTER TABLE softdelete_nulled ADD COLUMN id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST"},
 		{Table: "softdelete_nulled", Index: "softdelete_nulled_row", DDL: "ALTER TABLE softdelete_nulled ADD KEY softdelete_nulled_row (child_table(191), row_key(191))"},
 	}
+}
+
+func (mysqlDialect) SoftColumnType(typ string) bool {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	return strings.HasPrefix(t, "datetime") || strings.HasPrefix(t, "timestamp")
 }
 
 // Stamps on MariaDB/MySQL. DATETIME(6) holds the UTC wall clock, bound and

@@ -233,11 +233,24 @@ func (sqliteDialect) SessionVariables() bool { return false }
 func (sqliteDialect) BinaryText(string) (string, bool) { return "", false }
 func (sqliteDialect) TextBinary(expr string) string    { return "CAST(" + expr + " AS BLOB)" }
 
+// TextKeyCast: INTEGER for a type of integer affinity (it names int);
+// other text compares as it is.
+func (sqliteDialect) TextKeyCast(typ string) string {
+	if strings.Contains(strings.ToLower(typ), "int") {
+		return "INTEGER"
+	}
+	return ""
+}
+
 func (sqliteDialect) PipesConcat() bool        { return true }
 func (sqliteDialect) DistinctFrom() bool       { return true }
 func (sqliteDialect) ILike() (string, bool)    { return "LIKE", false } // LIKE ignores ASCII case already
 func (sqliteDialect) BigIn() bigInForm         { return bigInJSON }
 func (sqliteDialect) ReturningByVersion() bool { return false }
+
+func (sqliteDialect) Facts() dialectFacts {
+	return dialectFacts{ConvertTimeArgs: true, Affinity: true, IntBools: true, RowidType: "integer", ExprFuncs: onSQLite}
+}
 
 // CacheStatements: modernc.org/sqlite compiles a statement given as text
 // anew each time; a *sql.Stmt keeps it compiled (stmtcache.go).
@@ -270,7 +283,13 @@ func (sqliteDialect) OpsUpgrades() []opsUpgrade {
 // which reads every one of those forms (Go's "+0000 UTC" suffix is first
 // rewritten to "+00:00").
 func (sqliteDialect) StampColumn(string) (int, bool) { return 6, false }
-func (sqliteDialect) StampWiden(t string) string     { return t }
+
+func (sqliteDialect) SoftColumnType(typ string) bool {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	return strings.Contains(t, "date") || strings.Contains(t, "time")
+}
+
+func (sqliteDialect) StampWiden(t string) string { return t }
 func (sqliteDialect) StampValue(b *sqlBuilder, t time.Time, _ bool) {
 	b.arg(t.UTC().Format(sqliteTimeLayout))
 }

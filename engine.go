@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -1467,23 +1466,7 @@ func (db *DB) fromText(b *sqlBuilder, t *table, col, sn, field string, c *table,
 		b.WriteString(v)
 		return
 	}
-	lt := strings.ToLower(typ)
-	to := ""
-	switch db.Dialect() {
-	case "postgres":
-		to = typ
-	case "mysql":
-		if intTypeRE.MatchString(lt) {
-			to = "SIGNED"
-			if strings.Contains(lt, "unsigned") {
-				to = "UNSIGNED"
-			}
-		}
-	default:
-		if strings.Contains(lt, "int") {
-			to = "INTEGER"
-		}
-	}
+	to := db.dialect.TextKeyCast(typ)
 	if to == "" {
 		b.WriteString(sn + "." + field)
 		return

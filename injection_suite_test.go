@@ -227,7 +227,7 @@ func (s *suite) whereExpressions() {
 	benign := s.log.take()[0]
 	prefix := benign[:strings.LastIndex(benign, " AND (")+len(" AND (")]
 	for _, p := range s.payloads {
-		e, perr := parseExpr(p, "gadgets", s.m.cols, s.db.Dialect())
+		e, perr := parseExpr(p, "gadgets", s.m.cols, s.db.dialect)
 		args := []any{}
 		if perr == nil {
 			for i := 0; i < e.nph; i++ {

@@ -142,7 +142,7 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
 			Msg: "table has no nullable soft-delete column; add it (softdelete adopt prints the DDL)"}
 	}
-	if !softColumnType(db.dialect.Name(), c.Type) {
+	if !db.dialect.SoftColumnType(c.Type) {
 		return nil, &SchemaError{Type: typ.String(), Table: table, Column: softCol,
 			Msg: fmt.Sprintf("soft-delete column has type %s; it must be a nullable timestamp (%s)", c.Type, db.dialect.TimestampType())}
 	}
@@ -160,11 +160,11 @@ func NewManager[T any](db *DB, table string, opts ...ManagerOption) (*Manager[T]
 	}
 	for _, f := range b.fs {
 		c, _ := t.column(f.Column)
-		if err := f.fits(db.dialect.Name(), c.Type); err != nil {
+		if err := f.fits(db.dialect, c.Type); err != nil {
 			return nil, &SchemaError{Type: typ.String(), Field: f.Name, Table: table, Column: f.Column, Msg: err.Error()}
 		}
 	}
-	b.pkGen = keyGeneration(db.dialect.Name(), t, b.pk.Column)
+	b.pkGen = keyGeneration(db.dialect, t, b.pk.Column)
 	// Everything is valid: only now touch what is shared. Create the
 	// operations log outside any transaction of the caller's (SQLite would
 	// wait on the caller's write lock, MySQL would commit the caller's
@@ -537,7 +537,7 @@ func (m *Manager[T]) Create(ctx context.Context, v *T) error {
 // diagnostics that follow a failure (conflict, parentError) then read
 // through the same, still usable, transaction.
 func (m *binding) stmt(ctx context.Context, ex *executor, fn func() error) error {
-	if ex.tx == nil || m.db.dialect.Name() != "postgres" {
+	if ex.tx == nil || !m.db.dialect.Facts().FailAbortsTx {
 		return fn()
 	}
 	name := "softdelete_sp" + strconv.FormatInt(m.db.savepoints.Add(1), 10)

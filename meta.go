@@ -417,22 +417,6 @@ func (t *table) singleKey(col string) bool {
 	return len(t.PK) == 1 && t.PK[0] == col
 }
 
-// softColumnType reports whether a column of the dialect's type can hold
-// operation stamps: a timestamp (PostgreSQL timestamp/timestamptz, MySQL
-// DATETIME/TIMESTAMP), or on SQLite a column whose declared type names a
-// date or a time (DATETIME, TIMESTAMP, DATE). Text and integer columns are
-// refused.
-func softColumnType(dialect, typ string) bool {
-	t := strings.ToLower(strings.TrimSpace(typ))
-	switch dialect {
-	case "postgres":
-		return strings.HasPrefix(t, "timestamp")
-	case "mysql":
-		return strings.HasPrefix(t, "datetime") || strings.HasPrefix(t, "timestamp")
-	}
-	return strings.Contains(t, "date") || strings.Contains(t, "time")
-}
-
 // keyGen is how the database fills a key column that an INSERT omits.
 type keyGen uint8
 
@@ -442,10 +426,10 @@ const (
 	keyGenOther               // a default expression of another type (uuid, text)
 )
 
-func keyGeneration(dialect string, t *table, col string) keyGen {
+func keyGeneration(d dialect, t *table, col string) keyGen {
 	c, _ := t.column(col)
-	integer := columnClass(dialect, c.Type) == clsInt
-	if dialect == "sqlite" && strings.EqualFold(strings.TrimSpace(c.Type), "integer") && t.singleKey(col) {
+	integer := columnClass(d, c.Type) == clsInt
+	if r := d.Facts().RowidType; r != "" && strings.EqualFold(strings.TrimSpace(c.Type), r) && t.singleKey(col) {
 		return keyGenInt // an alias of the rowid
 	}
 	switch {
@@ -473,12 +457,12 @@ const (
 // columnClass sorts a column type of the dialect into what Go can hold it.
 // Types it does not know (arrays, user-defined types) are clsUnknown and
 // not checked.
-func columnClass(dialect, typ string) colClass {
+func columnClass(d dialect, typ string) colClass {
 	t := strings.ToLower(strings.TrimSpace(typ))
 	if t == "" || strings.HasSuffix(t, "]") {
 		return clsUnknown
 	}
-	if dialect == "sqlite" { // type affinity, plus the names tools use for bools and times
+	if d.Facts().Affinity { // type affinity, plus the names tools use for bools and times
 		switch {
 		case strings.Contains(t, "int"):
 			return clsInt
@@ -530,7 +514,7 @@ var valuerType = reflect.TypeOf((*driver.Valuer)(nil)).Elem()
 // type colType (a nil error) or says why not. Types that implement
 // sql.Scanner or driver.Valuer, interfaces and unknown column types are
 // trusted; a pointer is checked by what it points at (nullable columns).
-func (f *field) fits(dialect, colType string) error {
+func (f *field) fits(d dialect, colType string) error {
 	t := f.typ
 	for {
 		if t == timeType {
@@ -544,7 +528,7 @@ func (f *field) fits(dialect, colType string) error {
 		}
 		t = t.Elem()
 	}
-	cls := columnClass(dialect, colType)
+	cls := columnClass(d, colType)
 	ok := func(allowed ...colClass) error {
 		if cls == clsUnknown {
 			return nil
@@ -556,9 +540,9 @@ func (f *field) fits(dialect, colType string) error {
 		}
 		return fmt.Errorf("Go type %s cannot hold column type %s (use a matching type, a pointer or sql.Null* for NULLs, or a sql.Scanner)", f.typ, colType)
 	}
-	sqlite := dialect == "sqlite"
+	facts := d.Facts()
 	if t == timeType {
-		if sqlite { // SQLite keeps times as text or numbers too
+		if facts.Affinity { // SQLite keeps times as text or numbers too
 			return ok(clsTime, clsText, clsInt, clsNumeric, clsFloat)
 		}
 		return ok(clsTime)
@@ -566,10 +550,10 @@ func (f *field) fits(dialect, colType string) error {
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if sqlite {
+		switch {
+		case facts.Affinity:
 			return ok(clsInt, clsBool, clsNumeric)
-		}
-		if dialect == "mysql" {
+		case facts.IntBools:
 			return ok(clsInt, clsBool)
 		}
 		return ok(clsInt)

@@ -344,18 +344,14 @@ func nullableCols(t *table, cols []string) bool {
 
 // intKey writes the key expression as a 64-bit integer.
 func (pr *purger) intKey(b *sqlBuilder, alias string, t *table) {
-	switch pr.db.Dialect() {
-	case "postgres":
-		b.WriteString("CAST(")
+	to := pr.db.dialect.Facts().Int64Cast
+	if to == "" {
 		b.qualified(alias, t.PK[0])
-		b.WriteString(" AS BIGINT)")
-	case "mysql":
-		b.WriteString("CAST(")
-		b.qualified(alias, t.PK[0])
-		b.WriteString(" AS SIGNED)")
-	default:
-		b.qualified(alias, t.PK[0])
+		return
 	}
+	b.WriteString("CAST(")
+	b.qualified(alias, t.PK[0])
+	b.WriteString(" AS " + to + ")")
 }
 
 // keptRows writes a query of the due rows of the group comp that must stay,
@@ -905,8 +901,9 @@ func (pr *purger) account(t *table, n, tableDone int64, took time.Duration, size
 // keyBounds is what the walk in key ranges needs of t's one integer key
 // column.
 type keyBounds struct {
-	// max is the largest value a bound for it may take (PostgreSQL checks
-	// bound parameters against the column's own type).
+	// max is the largest value a bound for it may take (where the
+	// database checks bound parameters against the column's own type,
+	// rowsDialect.StrictParams: PostgreSQL).
 	max int64
 	// unsignedBig: a BIGINT UNSIGNED (MariaDB), whose keys may lie above
 	// MaxInt64, where the walk in integer ranges stops: its table is
@@ -925,8 +922,8 @@ func (pr *purger) integerKey(t *table) (keyBounds, bool) {
 		return keyBounds{}, false
 	}
 	k := keyBounds{max: math.MaxInt64, unsignedBig: strings.HasPrefix(typ, "bigint") && strings.Contains(typ, "unsigned")}
-	if pr.db.Dialect() == "postgres" {
-		switch {
+	if pr.db.dialect.(rowsDialect).StrictParams() {
+		switch { // PostgreSQL's names of its narrower integer types
 		case strings.HasPrefix(typ, "smallint"):
 			k.max = math.MaxInt16
 		case strings.HasPrefix(typ, "integer"), typ == "int", typ == "int4", typ == "serial":

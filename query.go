@@ -65,14 +65,14 @@ func (q *Query[T]) addWhere(expr string, args []any) {
 	e := q.m.exprs.get(expr)
 	if e == nil {
 		var err error
-		e, err = parseExpr(expr, q.m.name, q.m.cols, q.m.db.dialect.Name())
+		e, err = parseExpr(expr, q.m.name, q.m.cols, q.m.db.dialect)
 		if err != nil {
 			q.err = err
 			return
 		}
 		q.m.exprs.put(expr, e)
 	}
-	if err := e.checkArgs(expr, args, q.m.db.dialect.Name()); err != nil {
+	if err := e.checkArgs(expr, args, q.m.db.dialect); err != nil {
 		q.err = err
 		return
 	}
@@ -100,7 +100,7 @@ func (q *Query[T]) In(col string, keys any) *Query[T] {
 		}
 		return c
 	}
-	if err := checkTextArg(keys, q.m.db.dialect.Name()); err != nil {
+	if err := checkTextArg(keys, q.m.db.dialect); err != nil {
 		if c.err == nil {
 			c.err = invalidf("In(%q): %v", col, err)
 		}

@@ -497,7 +497,6 @@ func (db *DB) rowsPlanChecked(ctx context.Context, q RowsQuery, paged bool) (*ro
 	if err != nil {
 		return nil, err
 	}
-	dname := db.dialect.Name()
 	p := &rowsPlan{db: db, t: t, scope: q.Scope, kinds: make([]ColumnKind, len(t.Columns))}
 	for i, c := range t.Columns {
 		p.kinds[i] = columnKind(c.Type)
@@ -514,13 +513,13 @@ func (db *DB) rowsPlanChecked(ctx context.Context, q RowsQuery, paged bool) (*ro
 		if err != nil {
 			return nil, invalidf("filter on %s.%s: %v", t.Name, f.Column, err)
 		}
-		if err := checkTextArg(v, dname); err != nil {
+		if err := checkTextArg(v, db.dialect); err != nil {
 			return nil, invalidf("filter on %s.%s: %v", t.Name, f.Column, err)
 		}
 		p.filters = append(p.filters, rowsFilter{col: i, value: v})
 	}
 	if q.Search != "" {
-		if err := checkTextArg(q.Search, dname); err != nil {
+		if err := checkTextArg(q.Search, db.dialect); err != nil {
 			return nil, invalidf("search: %v", err)
 		}
 		if !utf8.ValidString(q.Search) {

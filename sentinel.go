@@ -31,45 +31,10 @@ const (
 	purgeEpoch = "purge reads them as deleted on 1970-01-01, due at any cut-off, and removes them for good"
 )
 
-// sentinelKinds lists the markers column col (quoted) of t can hold.
+// sentinelKinds lists the markers column col (quoted) of t can hold
+// (ddlDialect.SentinelKinds).
 func (db *DB) sentinelKinds(t *table, col string) []sentinelKind {
-	switch db.Dialect() {
-	case "postgres":
-		// The literals carry their offset, so a timestamptz compares them
-		// whatever the session TimeZone; a timestamp (UTC wall clock) and
-		// a date ignore it.
-		return []sentinelKind{
-			{"Go's zero time (0001-01-01 00:00:00, as Go programs write a zero time.Time) or another value before 0001-01-02",
-				col + " < '0001-01-02 00:00:00+00' AND " + col + " <> '-infinity'", purgeNever, Danger},
-			{"the unix epoch (1970-01-01 00:00:00 UTC, to_timestamp(0))", col + " = '1970-01-01 00:00:00+00'", purgeEpoch, Danger},
-			{"-infinity", col + " = '-infinity'", purgeNever, Danger},
-			{"infinity", col + " = 'infinity'", purgeNever, Danger},
-		}
-	case "mysql":
-		ks := []sentinelKind{
-			{"the zero date ('0000-00-00 00:00:00', also what go-sql-driver/mysql writes for a zero time.Time, or another date of year 0)",
-				"YEAR(" + col + ") = 0", purgeNever, Danger},
-		}
-		if t.stampZoned {
-			// A TIMESTAMP holds neither year 1 nor the epoch itself.
-			return ks
-		}
-		return append(ks,
-			sentinelKind{"a zero month or day ('2024-01-00')", "YEAR(" + col + ") > 0 AND (MONTH(" + col + ") = 0 OR DAYOFMONTH(" + col + ") = 0)",
-				"purge reads them as the day before the month's first", Warning},
-			sentinelKind{"Go's zero time (0001-01-01 00:00:00) or another value before 0001-01-02",
-				"YEAR(" + col + ") > 0 AND " + col + " < '0001-01-02 00:00:00'", purgeNever, Danger},
-			sentinelKind{"the unix epoch (1970-01-01 00:00:00, FROM_UNIXTIME(0) in a UTC session)", col + " = '1970-01-01 00:00:00'", purgeEpoch, Danger})
-	}
-	return []sentinelKind{
-		{"Go's zero time (0001-01-01 00:00:00 in any text form: time.Time's String, RFC 3339, any fraction or offset)",
-			col + " GLOB '0001-01-01[T ]00:00:00*'", purgeNever, Danger},
-		{"the integer 0 (read as julian day 0, 4714 BC)", col + " = 0", purgeNever, Danger},
-		{"a small number read as a julian day before year 1 (such as 1 for \"deleted\")",
-			"typeof(" + col + ") IN ('integer', 'real') AND " + col + " > 0 AND " + col + " < 1721426.5", purgeNever, Danger},
-		{"the unix epoch (1970-01-01 00:00:00 as text or julian day 2440587.5)",
-			"unixepoch(" + col + ", 'auto', 'subsec') = 0", purgeEpoch, Danger},
-	}
+	return db.dialect.(ddlDialect).SentinelKinds(t, col)
 }
 
 // sentinelFindings probes t's soft-delete column for the markers of

@@ -177,7 +177,7 @@ func inExpr(quoted, name string) *expr {
 
 // checkArgs checks the arguments of e: a slice (other than []byte) may
 // only stand for the list of an IN (?).
-func (e *expr) checkArgs(src string, args []any, dialectName string) error {
+func (e *expr) checkArgs(src string, args []any, d dialect) error {
 	if e.nph != len(args) {
 		return invalidf("%s has %d placeholders but %d arguments were given", shortQuote(src), e.nph, len(args))
 	}
@@ -185,18 +185,18 @@ func (e *expr) checkArgs(src string, args []any, dialectName string) error {
 		if _, isSlice := sliceLen(a); isSlice && !e.phs[i].inList {
 			return invalidf("argument %d of %s is a slice (%T): slices are only accepted as the list of IN (?)", i+1, shortQuote(src), a)
 		}
-		if err := checkTextArg(a, dialectName); err != nil {
+		if err := checkTextArg(a, d); err != nil {
 			return invalidf("argument %d of %s: %v", i+1, shortQuote(src), err)
 		}
 	}
 	return nil
 }
 
-// checkTextArg refuses, on PostgreSQL, text that its text type cannot
-// hold (NUL, invalid UTF-8), which the server would reject with a raw
-// encoding error.
-func checkTextArg(a any, dialectName string) error {
-	if dialectName != "postgres" {
+// checkTextArg refuses, where the database's text cannot hold it
+// (dialectFacts.StrictText: PostgreSQL), text with NUL or invalid UTF-8,
+// which the server would reject with a raw encoding error.
+func checkTextArg(a any, d dialect) error {
+	if !d.Facts().StrictText {
 		return nil
 	}
 	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }

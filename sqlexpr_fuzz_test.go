@@ -79,7 +79,7 @@ func FuzzParseExpr(f *testing.F) {
 	}
 	d := fuzzDialect{}
 	f.Fuzz(func(t *testing.T, s string) {
-		e, err := parseExpr(s, "products", fuzzCols, "postgres")
+		e, err := parseExpr(s, "products", fuzzCols, postgresDialect{})
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("%q: error is not ErrInvalid: %v", s, err)
@@ -96,7 +96,7 @@ func FuzzParseExpr(f *testing.F) {
 		if err := balanced(out); err != "" {
 			t.Fatalf("%q rendered %q: %s", s, out, err)
 		}
-		e2, err := parseExpr(out, "products", fuzzCols, "postgres")
+		e2, err := parseExpr(out, "products", fuzzCols, postgresDialect{})
 		if err != nil {
 			t.Fatalf("%q rendered %q, which does not parse: %v", s, out, err)
 		}
@@ -191,7 +191,7 @@ func TestInjectionCorpus(t *testing.T) {
 		"id = ? AND (name = ? OR name IS NULL)":         true,
 	}
 	for _, s := range injectionCorpus {
-		_, err := parseExpr(s, "products", fuzzCols, "postgres")
+		_, err := parseExpr(s, "products", fuzzCols, postgresDialect{})
 		if accepted[s] && err != nil {
 			t.Errorf("refused %q: %v", s, err)
 		}
@@ -216,7 +216,7 @@ func TestRenderShape(t *testing.T) {
 		{"CAST(id AS DECIMAL(10,2)) BETWEEN ? AND ?", "postgres", `(CAST("id" AS decimal(10, 2)) BETWEEN $1 AND $2)`},
 	} {
 		d, _ := dialectByName(c.dialect)
-		e, err := parseExpr(c.in, "products", map[string]string{"id": d.Quote("id"), "name": d.Quote("name")}, c.dialect)
+		e, err := parseExpr(c.in, "products", map[string]string{"id": d.Quote("id"), "name": d.Quote("name")}, d)
 		if err != nil {
 			t.Fatalf("%q: %v", c.in, err)
 		}

@@ -70,18 +70,6 @@ var extractUnits = map[string]bool{
 	"year": true, "month": true, "day": true, "hour": true, "minute": true, "second": true,
 }
 
-func dialectBit(name string) uint8 {
-	switch name {
-	case "sqlite":
-		return onSQLite
-	case "postgres":
-		return onPostgres
-	case "mysql":
-		return onMySQL
-	}
-	return onAll
-}
-
 func allowedFunctions(bit uint8) string {
 	names := make([]string, 0, len(exprFunctions))
 	for n, on := range exprFunctions {
@@ -125,8 +113,8 @@ type exprParser struct {
 }
 
 // parseExpr parses a Where expression over the columns of table tbl
-// (cols maps each name to its quoted form) for the named dialect.
-func parseExpr(s string, tbl string, cols map[string]string, dialectName string) (*expr, error) {
+// (cols maps each name to its quoted form) for dialect d.
+func parseExpr(s string, tbl string, cols map[string]string, d dialect) (*expr, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, invalidf("empty Where expression")
 	}
@@ -136,7 +124,7 @@ func parseExpr(s string, tbl string, cols map[string]string, dialectName string)
 	if !utf8.ValidString(s) {
 		return nil, invalidf("Where expression %s is not valid UTF-8", shortQuote(s))
 	}
-	p := &exprParser{src: s, tbl: tbl, cols: cols, dbit: dialectBit(dialectName), e: &expr{}}
+	p := &exprParser{src: s, tbl: tbl, cols: cols, dbit: d.Facts().ExprFuncs, e: &expr{}}
 	p.next()
 	root := p.parseOr()
 	if p.err == nil && p.tok.k != tEOF {
