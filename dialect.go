@@ -214,7 +214,8 @@ type dialectFacts struct {
 	// RowidType: a single-column primary key declared with exactly this
 	// type (ignoring case and blanks) is an alias of the rowid, which the
 	// database fills when an INSERT omits it, default or not (SQLite
-	// INTEGER); "" where there is no such type (keyGeneration).
+	// INTEGER, unless the table is WITHOUT ROWID: table.noRowid); "" where
+	// there is no such type (keyGeneration).
 	RowidType string
 	// Int64Cast is the CAST target that reads an integer key as a 64-bit
 	// signed integer (purge's walk in key ranges); "" where the key is

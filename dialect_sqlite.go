@@ -90,18 +90,20 @@ ORDER BY m.name, p.cid`)
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
-	rows, err = ex.query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`)
+	rows, err = ex.query(ctx, `SELECT m.name, m.sql, l.wr FROM sqlite_master m JOIN pragma_table_list l ON l.schema = 'main' AND l.name = m.name
+WHERE m.type = 'table' AND m.sql IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
+		var noRowid bool
+		if err := rows.Scan(&name, &def, &noRowid); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if t := s.tables[name]; t != nil {
-			t.def = def
+			t.def, t.noRowid = def, noRowid
 		}
 	}
 	if err := closeRows(rows); err != nil {

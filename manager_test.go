@@ -543,3 +543,39 @@ func TestSoftColumnTagCannotOverrideExplicitChoice(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateZeroKeyWithoutRowid: on SQLite an INTEGER PRIMARY KEY is an
+// alias of the rowid, which the database fills, except in a WITHOUT ROWID
+// table, where the key is an ordinary NOT NULL column: a Create with a zero
+// key there is refused before writing (ErrInvalid, no row), not sent to
+// fail on the NOT NULL constraint. A rowid table still gets its key.
+func TestCreateZeroKeyWithoutRowid(t *testing.T) {
+	type Item struct {
+		ID        int64
+		Name      string
+		DeletedAt *time.Time
+	}
+	ctx := context.Background()
+	db := openTest(t, "sqlite")
+	ddl(t, db, `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, deleted_at DATETIME NULL) WITHOUT ROWID`,
+		`CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL, deleted_at DATETIME NULL)`)
+	items, err := NewManager[Item](db, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = items.Create(ctx, &Item{Name: "a"})
+	if rows := must[int64](t)(countRows(t, db, "items")); !errors.Is(err, ErrInvalid) || rows != 0 {
+		t.Fatalf("Create with a zero key in a WITHOUT ROWID table = %v with %d rows; want ErrInvalid and no row", err, rows)
+	}
+	if err := items.Create(ctx, &Item{ID: 7, Name: "b"}); err != nil {
+		t.Fatalf("Create with a key: %v", err)
+	}
+	things, err := NewManager[Item](db, "things")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &Item{Name: "c"}
+	if err := things.Create(ctx, th); err != nil || th.ID == 0 {
+		t.Fatalf("Create in a rowid table = %v, id %d", err, th.ID)
+	}
+}

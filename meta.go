@@ -429,7 +429,7 @@ const (
 func keyGeneration(d dialect, t *table, col string) keyGen {
 	c, _ := t.column(col)
 	integer := columnClass(d, c.Type) == clsInt
-	if r := d.Facts().RowidType; r != "" && strings.EqualFold(strings.TrimSpace(c.Type), r) && t.singleKey(col) {
+	if r := d.Facts().RowidType; r != "" && !t.noRowid && strings.EqualFold(strings.TrimSpace(c.Type), r) && t.singleKey(col) {
 		return keyGenInt // an alias of the rowid
 	}
 	switch {

@@ -221,6 +221,9 @@ type table struct {
 	In         []*foreignKey
 	Indexes    []*index // every index and unique constraint (and keys declared in code)
 	def        string   // CREATE TABLE statement, where the database keeps it (SQLite)
+	// noRowid: a SQLite WITHOUT ROWID table, whose INTEGER PRIMARY KEY is
+	// an ordinary column, not an alias of a rowid the database fills.
+	noRowid bool
 	// parent names the table this one inherits from or is a partition of
 	// (PostgreSQL): its rows are reached, and its columns added, through
 	// the parent.
