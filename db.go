@@ -49,7 +49,7 @@ type DB struct {
 	savepoints atomic.Int64 // names savepoints in callers' transactions
 	cluster    atomic.Int32 // cluster mode (cluster.go): clusterUnknown, clusterNo, clusterYes
 	fast       sync.Map     // *table -> *fastTable (fastpath.go)
-	maria      atomic.Int32 // MariaDB INSERT ... RETURNING: 0 unknown, 1 yes, 2 no (fastpath.go)
+	maria      atomic.Int32 // MariaDB 10.5+ taking compound statements: 0 unknown, 1 yes, 2 no (fastpath.go mariaDB)
 	fastOps    atomic.Int64 // operations done by the fast path (tests)
 
 	cacheStmts bool      // the dialect gains from prepared statements (stmtcache.go)

@@ -44,7 +44,8 @@ type dialect interface {
 	InsertReturning() bool
 	// ReturningByVersion: whether INSERT ... RETURNING is taken depends
 	// on the server's version (MariaDB 10.5+, never MySQL), asked once
-	// (DB.mariaReturning); false where InsertReturning answers alone.
+	// (DB.mariaDB: MariaDB 10.5+ also runs the fast path as one compound
+	// statement); false where InsertReturning answers alone.
 	ReturningByVersion() bool
 	// PartialIndexes: CREATE INDEX ... WHERE is supported.
 	PartialIndexes() bool

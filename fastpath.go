@@ -25,14 +25,23 @@ import (
 //     could cut the statement after the server committed it, an error for a
 //     change that happened; so with such a context the same statement runs
 //     inside BEGIN/COMMIT, where the deadline never cuts COMMIT (inTx).
-//   - SQLite, MariaDB: the two statements hand-written code sends, in one
+//   - MariaDB (10.5+): one statement too, a compound statement (BEGIN NOT
+//     ATOMIC ... END) holding the row's UPDATE and the log INSERT; with a
+//     context that can never end it is its own transaction (START
+//     TRANSACTION ... COMMIT inside, an exit handler rolling back and
+//     re-raising the error): one round trip against GORM's three (BEGIN,
+//     UPDATE, COMMIT). With a context that can end it runs between BEGIN
+//     and COMMIT, as PostgreSQL's does. The restore's UPDATE looks up the
+//     operation by the stamp it replaces and keeps its id in a session
+//     variable for the log INSERT. Session variables (@softdelete_*), not
+//     local ones: a declared variable would shadow a table's column of the
+//     same name.
+//   - SQLite, MySQL: the two statements hand-written code sends, in one
 //     transaction, with no separate SELECT for the stamp a restore reverses:
 //     on SQLite the restore writes the log row from the row (INSERT ...
-//     SELECT, reading the stamp and its operation), then updates the row;
-//     on MariaDB the row's UPDATE looks up the operation by the stamp it
-//     replaces and keeps its id in a session variable for the log INSERT
-//     (INSERT ... RETURNING: MariaDB 10.5+; MySQL restores take the full
-//     path).
+//     SELECT, reading the stamp and its operation), then updates the row.
+//     MySQL deletes send the UPDATE and the INSERT; MySQL restores take the
+//     full path (no INSERT ... RETURNING, no compound statements).
 //
 // The path is chosen from the schema (fastDeleteOK, fastRestoreOK) and from
 // the call: not inside the caller's transaction, not a plan, no hooks
@@ -148,6 +157,7 @@ func (db *DB) newFastOp(ctx context.Context, kind string, t *table, key []any) *
 // not alive comes back as an operation with no counts, as from deleteRows.
 func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table, key []any) (*Operation, error) {
 	ft := db.fastInfo(s, t)
+	block := db.dialect.SessionVariables() && db.mariaDB(ctx, ex)
 	var done *Operation
 	once := func(ex *executor) error {
 		done = nil
@@ -185,6 +195,19 @@ func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table,
 			done = op
 			return nil
 		}
+		if block {
+			upd := b
+			b = newBuilder(db.dialect, 768)
+			b.args = upd.args
+			found, err := db.mariaBlock(ctx, ex, b, upd.String(), func(b *sqlBuilder) {
+				db.logInsert(b, op, ft.counts, true, nil)
+			}, &op.ID)
+			if err != nil || !found {
+				return db.stampTaken(op, err)
+			}
+			done = op
+			return nil
+		}
 		n, err := ex.execN(ctx, b.String(), b.args...)
 		if err != nil || n == 0 {
 			return err
@@ -198,7 +221,7 @@ func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table,
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		err := db.fastRun(ctx, ex, once)
+		err := db.fastRun(ctx, ex, db.dialect.WritableCTE() || block, once)
 		var ce *ConflictError
 		if errors.As(err, &ce) && attempt < 3 {
 			continue // another process used the same stamp: take a new one (as deleteRows)
@@ -218,7 +241,7 @@ func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table,
 // fastLogRow runs the log INSERT b and reads the new row's id (and, with
 // target non-nil, the target_op it recorded).
 func (db *DB) fastLogRow(ctx context.Context, ex *executor, b *sqlBuilder, op *Operation, target *sql.NullInt64) error {
-	if db.dialect.InsertReturning() || target != nil { // MariaDB: fastRestore checked mariaReturning
+	if db.dialect.InsertReturning() || target != nil {
 		dest := []any{&op.ID}
 		b.WriteString(" RETURNING id")
 		if target != nil {
@@ -248,8 +271,8 @@ func (db *DB) fastLogRow(ctx context.Context, ex *executor, b *sqlBuilder, op *O
 // ok is false when the row was not found soft-deleted: the full path then
 // runs (and says why).
 func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table, key []any) (op *Operation, ok bool, err error) {
-	if db.dialect.SessionVariables() && !db.mariaReturning(ctx, ex) {
-		return nil, false, nil // MySQL: no INSERT ... RETURNING; the full path
+	if db.dialect.SessionVariables() && !db.mariaDB(ctx, ex) {
+		return nil, false, nil // MySQL: no compound statement; the full path
 	}
 	ft := db.fastInfo(s, t)
 	once := func(ex *executor) error {
@@ -303,12 +326,11 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 			// MariaDB: the row's UPDATE, as its WHERE reads the locked row,
 			// looks up the operation that hid it (by the stamp it replaces)
 			// and keeps its id in a session variable; the log INSERT ...
-			// VALUES takes it from there. (The lookup inside the INSERT, a
-			// subquery on the table being inserted into, measured 1.5x the
-			// hand-written pair, against 1.16x without it; INSERT ... SELECT
-			// ... FOR UPDATE then UPDATE, 2.1x in a microbenchmark.) A row
-			// not soft-deleted fails the WHERE before the lookup: nothing
-			// changes, and the variable is not read.
+			// VALUES takes it from there, in the same compound statement.
+			// (The lookup inside the INSERT, a subquery on the table being
+			// inserted into, measured 1.5x the hand-written pair, against
+			// 1.16x without it.) A row not soft-deleted fails the WHERE
+			// before the lookup: nothing changes, no log row is written.
 			self := db.dialect.Quote(t.Name)
 			b.WriteString("UPDATE ")
 			b.ident(t.Name)
@@ -319,18 +341,18 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 			b.WriteString(" AND ")
 			b.ident(t.SoftCol)
 			b.WriteString(" IS NOT NULL AND COALESCE(@softdelete_target := " + db.hidingOp(self, t, "id") + ", 0) >= 0")
-			n, err := ex.execN(ctx, b.String(), b.args...)
+			upd := b
+			b = newBuilder(db.dialect, 1024)
+			b.args = upd.args
+			found, err := db.mariaBlock(ctx, ex, b, upd.String(), func(b *sqlBuilder) {
+				db.logInsert(b, op, ft.counts, true, func(b *sqlBuilder) { b.WriteString("@softdelete_target") })
+			}, &op.ID, &target)
 			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if !found {
 				op = nil // not soft-deleted (or missing): the full path says which
 				return nil
-			}
-			b = newBuilder(db.dialect, 512)
-			db.logInsert(b, op, ft.counts, true, func(b *sqlBuilder) { b.WriteString("@softdelete_target") })
-			if err := db.fastLogRow(ctx, ex, b, op, &target); err != nil {
-				return err
 			}
 			op.TargetOp = target.Int64
 			return nil
@@ -373,7 +395,7 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 		}
 		return nil
 	}
-	if err := db.fastRun(ctx, ex, once); err != nil {
+	if err := db.fastRun(ctx, ex, db.dialect.WritableCTE() || db.dialect.SessionVariables(), once); err != nil {
 		return nil, false, err
 	}
 	if op != nil {
@@ -382,13 +404,16 @@ func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table
 	return op, op != nil, nil
 }
 
-// fastRun runs once: on PostgreSQL with a context that cannot end, as one
-// statement in its own transaction (retried like inTx on ErrBusy);
-// otherwise in a transaction (restores at the dialect's RestoreIsolation
-// where more than the row's own locking statements read: never here, so
-// the default level, which costs no SET TRANSACTION round trip).
-func (db *DB) fastRun(ctx context.Context, ex *executor, once func(ex *executor) error) error {
-	if db.dialect.WritableCTE() && ctx.Done() == nil {
+// fastRun runs once. single says that once sends one statement (the
+// writable CTE, MariaDB's compound statement): with a context that can
+// never end it runs on its own, as its own transaction (retried like inTx
+// on ErrBusy): one round trip. Otherwise, and with a context that can end
+// (which could cut the statement after the server committed it: an error
+// for a change that happened), once runs in a transaction, where the
+// deadline never cuts COMMIT (inTx); restores at the default level (only
+// the row's own locking statements read: no SET TRANSACTION round trip).
+func (db *DB) fastRun(ctx context.Context, ex *executor, single bool, once func(ex *executor) error) error {
+	if single && ctx.Done() == nil {
 		if err := db.checkLogText(ctx); err != nil {
 			return err
 		}
@@ -401,9 +426,55 @@ func (db *DB) fastRun(ctx context.Context, ex *executor, once func(ex *executor)
 	return ex.inTx(ctx, once)
 }
 
-// mariaReturning reports whether the server takes INSERT ... RETURNING
-// (MariaDB 10.5 and later; MySQL does not), asked once.
-func (db *DB) mariaReturning(ctx context.Context, ex *executor) bool {
+// mariaBlock runs MariaDB's one-statement form of a fast operation: a
+// compound statement that runs update (a single row's UPDATE, whose
+// arguments b already holds) and, when it changed the row, the log INSERT
+// that logRow writes, then returns the log row's id (and what the restore
+// kept in @softdelete_target, if dest has a second place). Outside a
+// transaction (ex.tx == nil) the statement is its own: START TRANSACTION
+// ... COMMIT, and an exit handler that rolls back and re-raises the error
+// (the driver sees the original error number). found is false when the
+// UPDATE matched no row (nothing was written).
+func (db *DB) mariaBlock(ctx context.Context, ex *executor, b *sqlBuilder, update string, logRow func(b *sqlBuilder), dest ...any) (found bool, err error) {
+	own := ex.tx == nil
+	b.WriteString("BEGIN NOT ATOMIC ")
+	if own {
+		b.WriteString("DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END; ")
+	}
+	b.WriteString("SET @softdelete_n = 0, @softdelete_id = 0; ")
+	if own {
+		b.WriteString("START TRANSACTION; ")
+	}
+	b.WriteString(update)
+	b.WriteString("; SET @softdelete_n = ROW_COUNT(); IF @softdelete_n = 1 THEN ")
+	logRow(b)
+	b.WriteString("; SET @softdelete_id = LAST_INSERT_ID(); END IF; ")
+	if own {
+		b.WriteString("COMMIT; ")
+	}
+	b.WriteString("SELECT @softdelete_n, @softdelete_id")
+	if len(dest) > 1 {
+		b.WriteString(", @softdelete_target")
+	}
+	b.WriteString("; END")
+	var n int64
+	if err := ex.queryRow(ctx, b.String(), b.args, append([]any{&n}, dest...)...); err != nil {
+		return false, err
+	}
+	switch n {
+	case 0:
+		return false, nil
+	case 1:
+		return true, nil
+	}
+	return false, fmt.Errorf("softdelete: internal error: a single-row %s changed %d rows", update[:6], n)
+}
+
+// mariaDB reports whether the server is a MariaDB of 10.5 or later (INSERT
+// ... RETURNING, compound statements) that runs a compound statement on
+// this pool (an sql_mode such as ORACLE changes their syntax), asked once.
+// MySQL is not: no compound statement outside stored programs.
+func (db *DB) mariaDB(ctx context.Context, ex *executor) bool {
 	if !db.dialect.ReturningByVersion() {
 		return false
 	}
@@ -417,7 +488,16 @@ func (db *DB) mariaReturning(ctx context.Context, ex *executor) bool {
 	if err := ex.queryRow(ctx, "SELECT VERSION()", nil, &v); err != nil {
 		return false // asked again next time
 	}
-	ok := mariaReturningVersion(v)
+	ok := mariaDBVersion(v)
+	if ok {
+		var one int64
+		if err := ex.queryRow(ctx, "BEGIN NOT ATOMIC SELECT 1; END", nil, &one); err != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrConnLost) || errors.Is(err, ErrBusy) || errors.Is(err, ErrClosed) {
+				return false // not the server's answer: asked again next time
+			}
+			ok = false
+		}
+	}
 	if ok {
 		db.maria.Store(1)
 	} else {
@@ -426,9 +506,9 @@ func (db *DB) mariaReturning(ctx context.Context, ex *executor) bool {
 	return ok
 }
 
-// mariaReturningVersion reports whether VERSION() names a MariaDB with
-// INSERT ... RETURNING (10.5+).
-func mariaReturningVersion(v string) bool {
+// mariaDBVersion reports whether VERSION() names a MariaDB of 10.5 or
+// later.
+func mariaDBVersion(v string) bool {
 	if !strings.Contains(strings.ToLower(v), "mariadb") {
 		return false
 	}
