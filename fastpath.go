@@ -156,6 +156,9 @@ func (db *DB) newFastOp(ctx context.Context, kind string, t *table, key []any) *
 // fastDelete soft-deletes the alive row of t with key and logs it. A row
 // not alive comes back as an operation with no counts, as from deleteRows.
 func (db *DB) fastDelete(ctx context.Context, ex *executor, s *schema, t *table, key []any) (*Operation, error) {
+	if err := db.checkLogText(ctx); err != nil {
+		return nil, err // refused before any statement (mariaDB may ask the server)
+	}
 	ft := db.fastInfo(s, t)
 	block := db.dialect.SessionVariables() && db.mariaDB(ctx, ex)
 	var done *Operation
@@ -271,6 +274,9 @@ func (db *DB) fastLogRow(ctx context.Context, ex *executor, b *sqlBuilder, op *O
 // ok is false when the row was not found soft-deleted: the full path then
 // runs (and says why).
 func (db *DB) fastRestore(ctx context.Context, ex *executor, s *schema, t *table, key []any) (op *Operation, ok bool, err error) {
+	if err := db.checkLogText(ctx); err != nil {
+		return nil, false, err // refused before any statement (mariaDB may ask the server)
+	}
 	if db.dialect.SessionVariables() && !db.mariaDB(ctx, ex) {
 		return nil, false, nil // MySQL: no compound statement; the full path
 	}

@@ -246,9 +246,12 @@ func TestKilledConnectionTyped(t *testing.T) {
 			var kill atomic.Bool
 			var db *DB
 			hook := func(ctx context.Context, q string, args []any) error {
-				// The first write: UPDATE, or on PostgreSQL the fast path's one
-				// statement (WITH ... UPDATE, fastpath.go).
-				if (strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "WITH")) && kill.CompareAndSwap(true, false) {
+				// The first write: UPDATE, or the fast path's one statement
+				// (fastpath.go): on PostgreSQL WITH ... UPDATE, on MariaDB
+				// BEGIN NOT ATOMIC ... UPDATE.
+				first := strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "WITH") ||
+					(strings.HasPrefix(q, "BEGIN NOT ATOMIC") && strings.Contains(q, "UPDATE"))
+				if first && kill.CompareAndSwap(true, false) {
 					killAll(t, db)
 				}
 				return nil
@@ -264,13 +267,44 @@ func TestKilledConnectionTyped(t *testing.T) {
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// On MariaDB a context that can end: the fast path runs between
+			// BEGIN and COMMIT, so the kill comes mid-transaction. (With one
+			// that cannot, it is one statement on an idle connection: the
+			// driver sees the connection dead before sending it and
+			// database/sql takes another, see below.)
+			dctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
 			kill.Store(true)
-			_, err := db.Delete(ctx, "items", 1)
+			_, err := db.Delete(dctx, "items", 1)
 			if !errors.Is(err, ErrConnLost) {
 				t.Fatalf("delete on a killed connection: %v", err)
 			}
 			if isDeleted(t, db, "items", 1) {
 				t.Fatal("row deleted by a failed operation")
+			}
+			// One statement as its own transaction, its connection killed
+			// just before it: an ErrConnLost that changed nothing, or (the
+			// driver found the connection dead before sending it) done once.
+			kill.Store(true)
+			op, err := db.Delete(ctx, "items", 1)
+			switch {
+			case errors.Is(err, ErrConnLost):
+				if isDeleted(t, db, "items", 1) {
+					t.Fatal("row deleted by a failed operation")
+				}
+			case err != nil:
+				t.Fatalf("delete on a killed connection: %v", err)
+			default:
+				var logged int64
+				if err := db.SQL().QueryRow("SELECT COUNT(*) FROM softdelete_operations WHERE root_table = 'items' AND kind = 'delete'").Scan(&logged); err != nil {
+					t.Fatal(err)
+				}
+				if !isDeleted(t, db, "items", 1) || op.ID == 0 || logged != 1 {
+					t.Fatalf("delete reported done after a kill: deleted %v, op %+v, %d log rows", isDeleted(t, db, "items", 1), op, logged)
+				}
+				if _, err := db.Restore(ctx, "items", 1); err != nil {
+					t.Fatal(err)
+				}
 			}
 			// In the caller's transaction too.
 			tx, err := db.SQL().BeginTx(ctx, nil)
