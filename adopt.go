@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -107,8 +108,10 @@ type Migration struct {
 	// steps are Up in order; Down is their inverses in reverse order.
 	steps []ddlStep
 	// journalIDs are the rows of softdelete_adoptions that record it, once
-	// applied.
-	journalIDs []int64
+	// applied; journalApplied how many steps of each are applied (nil if
+	// unknown).
+	journalIDs     []int64
+	journalApplied []int
 }
 
 // Empty reports whether there is nothing to do.
@@ -536,8 +539,10 @@ func (db *DB) Adopted(ctx context.Context) (*Migration, error) {
 			rows.Close()
 			return nil, fmt.Errorf("softdelete: %s row %d: %w", adoptJournal, id, err)
 		}
-		steps = append(steps, st[:min(applied, len(st))]...)
+		applied = max(0, min(applied, len(st)))
+		steps = append(steps, st[:applied]...)
 		m.journalIDs = append(m.journalIDs, id)
+		m.journalApplied = append(m.journalApplied, applied)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
@@ -556,7 +561,7 @@ func (db *DB) forget(ctx context.Context, ex *executor, m *Migration) error {
 			return err
 		}
 	}
-	m.journalIDs = nil
+	m.journalIDs, m.journalApplied = nil, nil
 	return nil
 }
 
@@ -599,8 +604,12 @@ func (db *DB) ApplyMigration(ctx context.Context, m *Migration, down bool) error
 			return nil
 		}
 		id, err := db.journal(ctx, ex, m, len(m.steps))
+		if err != nil {
+			return err // rolled back with the migration
+		}
 		m.journalIDs = append(m.journalIDs, id)
-		return err
+		m.journalApplied = append(m.journalApplied, len(m.steps))
+		return nil
 	}
 	dd := db.dialect.(ddlDialect)
 	if pc, ok := dd.(interface {
@@ -640,8 +649,12 @@ func (db *DB) ApplyMigration(ctx context.Context, m *Migration, down bool) error
 	} else {
 		err = db.applyStepwise(ctx, m, steps, down)
 	}
-	if rerr := db.Refresh(ctx); err == nil {
-		err = rerr
+	// The schema changed (all of it, or on MariaDB part of it): the cache
+	// is read again. A failure to read it is not the migration's: what ran
+	// is committed, so it must not be reported as a failure (which says
+	// nothing changed); the cache is dropped instead and read on next use.
+	if rerr := db.Refresh(ctx); rerr != nil {
+		db.dropSchema()
 	}
 	return err
 }
@@ -666,33 +679,96 @@ func (db *DB) applyStepwise(ctx context.Context, m *Migration, steps []ddlStep, 
 			return err
 		}
 	}
+	// Which journal row holds each step of a down migration, and the
+	// position of the step in it: undoing a step records it (the row's
+	// applied count goes down), so that a down that stopped part-way is
+	// finished by the Down of Adopted. Unknown counts (a migration built
+	// by hand) leave the rows to forget at the end.
+	type place struct {
+		id  int64
+		pos int
+	}
+	var places []place
+	if down && len(m.journalApplied) == len(m.journalIDs) {
+		for r, n := range m.journalApplied {
+			for p := 0; p < n; p++ {
+				places = append(places, place{m.journalIDs[r], p})
+			}
+		}
+		if len(places) != len(steps) {
+			places = nil
+		}
+	}
 	for i, st := range steps {
 		for _, s := range st.Up {
 			if _, err := ex.exec(ctx, s); err != nil {
 				if down {
+					if places != nil {
+						m.journalApplied = nil // the record changed: read it again (Adopted)
+						return fmt.Errorf("softdelete: %s: %w (%s commits each statement: the down migration stopped after %d of %d steps, which are recorded; apply the Down of Adopted again (softdelete adopt --down --apply) to finish)", firstLine(s), err, db.Dialect(), i, len(steps))
+					}
 					return fmt.Errorf("softdelete: %s: %w (the down migration stopped after %d of %d steps; run it again to finish)", firstLine(s), err, i, len(steps))
 				}
 				m.journalIDs = append(m.journalIDs, id)
+				m.journalApplied = append(m.journalApplied, i)
 				return fmt.Errorf("softdelete: %s: %w (%s commits each statement: %d of %d steps stayed applied and are recorded; plan and apply adopt again to finish, or apply the Down of Adopted (softdelete adopt --down --apply) to undo them)",
 					firstLine(s), err, db.Dialect(), i, len(steps))
 			}
 		}
-		if !down {
-			b := newBuilder(db.dialect, 64)
-			b.WriteString("UPDATE " + adoptJournal + " SET applied = ")
-			b.arg(i + 1)
-			b.WriteString(" WHERE id = ")
-			b.arg(id)
-			if _, err := ex.exec(ctx, b.String(), b.args...); err != nil {
-				return err
+		// The step is committed: its record must follow, even if ctx ended
+		// meanwhile, and on a fresh connection if this one was lost.
+		rid, applied := id, i+1
+		if down {
+			if places == nil {
+				continue
 			}
+			p := places[len(places)-1-i]
+			rid, applied = p.id, p.pos
+		}
+		if err := db.journalCount(ctx, rid, applied); err != nil {
+			if down {
+				m.journalApplied = nil
+				return fmt.Errorf("softdelete: recording the down migration's progress: %w (%s commits each statement: %d of %d steps of the down migration were applied, but the record says %d; apply the Down of Adopted again (softdelete adopt --down --apply) and drop what it then fails to find by hand)",
+					err, db.Dialect(), i+1, len(steps), i)
+			}
+			m.journalIDs = append(m.journalIDs, id)
+			m.journalApplied = append(m.journalApplied, i)
+			return fmt.Errorf("softdelete: recording adopt's progress: %w (%s commits each statement: %d of %d steps stayed applied, the record says %d (the Down of Adopted misses: %s); plan and apply adopt again to finish)",
+				err, db.Dialect(), i+1, len(steps), i, strings.Join(st.Down, "; "))
 		}
 	}
 	if down {
-		return db.forget(ctx, ex, m)
+		err := db.forget(context.WithoutCancel(ctx), ex, m)
+		if err != nil && places != nil {
+			// Every step is undone and recorded so (the rows count none):
+			// the rows left are empty records, nothing to report.
+			m.journalIDs, m.journalApplied = nil, nil
+			return nil
+		}
+		return err
 	}
 	m.journalIDs = append(m.journalIDs, id)
+	m.journalApplied = append(m.journalApplied, len(steps))
 	return nil
+}
+
+// journalCount sets how many steps of journal row id are applied: after a
+// step that committed, so not cut by ctx, and tried again once on another
+// connection if the first attempt failed (a killed connection).
+func (db *DB) journalCount(ctx context.Context, id int64, applied int) error {
+	b := newBuilder(db.dialect, 64)
+	b.WriteString("UPDATE " + adoptJournal + " SET applied = ")
+	b.arg(applied)
+	b.WriteString(" WHERE id = ")
+	b.arg(id)
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for range 2 {
+		if _, err = db.exec().exec(ctx, b.String(), b.args...); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // rehearse runs steps, then their inverses, on empty copies (CREATE TABLE
@@ -748,17 +824,27 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 		}
 	}
 	copies := map[string]string{}
-	copyName := func(t string) string { return fmt.Sprintf("_softdelete_check_%08x", fnv32(t)) }
-	drop := func(ctx context.Context) {
-		// Foreign keys between the copies would order the drops.
-		ex.exec(ctx, "SET SESSION foreign_key_checks = 0")
-		for _, t := range all {
-			ex.exec(ctx, "DROP TABLE IF EXISTS "+q(copyName(t)))
-		}
-		ex.exec(ctx, "SET SESSION foreign_key_checks = 1")
+	copyName := func(t string) string { return rehearsalPrefix + fmt.Sprintf("%08x", fnv32(t)) }
+	// Copies left over by a rehearsal that was killed go first.
+	if err := db.dropRehearsalCopies(ctx, ex); err != nil {
+		return privilege(err, fmt.Errorf("softdelete: rehearsal: dropping the copies an earlier rehearsal left: %w (nothing was applied)", err))
 	}
-	drop(ctx) // left over by a rehearsal that was killed
-	defer drop(context.WithoutCancel(ctx))
+	defer func() {
+		// The copies go, whatever happened: on this connection, else (it
+		// may be lost, or its foreign_key_checks left off) on another one,
+		// and this one is closed rather than returned to the pool.
+		ctx := context.WithoutCancel(ctx)
+		if db.dropRehearsalCopies(ctx, ex) == nil {
+			return
+		}
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		if c2, err := db.sql.Conn(ctx); err == nil {
+			if db.dropRehearsalCopies(ctx, &executor{db: db, q: c2}) != nil {
+				c2.Raw(func(any) error { return driver.ErrBadConn })
+			}
+			c2.Close()
+		}
+	}()
 	for _, t := range all {
 		c := copyName(t)
 		if _, err := ex.exec(ctx, "CREATE TABLE "+q(c)+" LIKE "+q(t)); err != nil {
@@ -821,6 +907,39 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 	return nil
 }
 
+// rehearsalPrefix begins the names of the empty copies a rehearsal makes
+// (and drops again); softdelete ignores such tables (schema.finish).
+const rehearsalPrefix = "_softdelete_check_"
+
+// dropRehearsalCopies drops every rehearsal copy in the database, with
+// foreign_key_checks off for the drop (foreign keys link the copies).
+func (db *DB) dropRehearsalCopies(ctx context.Context, ex *executor) error {
+	rows, err := ex.query(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_softdelete\\_check\\_%'")
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return db.translate(err)
+		}
+		names = append(names, db.dialect.Quote(n))
+	}
+	if err := closeRows(rows); err != nil || len(names) == 0 {
+		return err
+	}
+	if _, err := ex.exec(ctx, "SET SESSION foreign_key_checks = 0"); err != nil {
+		return err
+	}
+	_, err = ex.exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(names, ", "))
+	if _, rerr := ex.exec(ctx, "SET SESSION foreign_key_checks = 1"); err == nil {
+		err = rerr
+	}
+	return err
+}
+
 // rehearsalError is a statement the rehearsal saw refused, its message
 // naming the real tables and keys instead of their copies.
 type rehearsalError struct {
@@ -834,7 +953,7 @@ func (e *rehearsalError) Unwrap() error { return e.err }
 // fkCopyName names the copy of a foreign key made for a rehearsal (names
 // of foreign keys are unique in a database).
 func fkCopyName(fk *rehearsalFK) string {
-	return fmt.Sprintf("_softdelete_check_fk_%08x", fnv32(fk.child+"\x00"+fk.name))
+	return fmt.Sprintf(rehearsalPrefix+"fk_%08x", fnv32(fk.child+"\x00"+fk.name))
 }
 
 // mysqlAdoptPrivileges is what adopt --apply needs on MariaDB/MySQL.

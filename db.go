@@ -467,9 +467,16 @@ func (db *DB) Refresh(ctx context.Context) error {
 // through that transaction, never the pool (which the caller's
 // transactions may hold every connection of: sqlite::memory: has one).
 func (db *DB) refresh(ctx context.Context, ex *executor) error {
+	_, err := db.reread(ctx, ex)
+	return err
+}
+
+// reread is refresh, returning the schema it read (the cache may be
+// dropped again meanwhile: dropSchema).
+func (db *DB) reread(ctx context.Context, ex *executor) (*schema, error) {
 	s, err := db.dialect.LoadSchema(ctx, ex)
 	if err != nil {
-		return fmt.Errorf("softdelete: reading schema: %w", err)
+		return nil, fmt.Errorf("softdelete: reading schema: %w", err)
 	}
 	s.finish(db)
 	db.detectCluster(ctx, ex)
@@ -478,7 +485,18 @@ func (db *DB) refresh(ctx context.Context, ex *executor) error {
 	db.schemaMu.Unlock()
 	db.stmts.flush(false) // statements prepared against the old schema
 	db.fast.Clear()       // fast-path facts of the old schema's tables
-	return nil
+	return s, nil
+}
+
+// dropSchema forgets the cached schema (and what was prepared or learnt
+// against it): the next use reads it again.
+func (db *DB) dropSchema() {
+	db.schemaMu.Lock()
+	db.schema = nil
+	db.noReload = nil
+	db.schemaMu.Unlock()
+	db.stmts.flush(false)
+	db.fast.Clear()
 }
 
 // loadSchema returns the cached schema, reading it through the pool on
@@ -499,12 +517,7 @@ func (db *DB) schemaFor(ctx context.Context, ex *executor) (*schema, error) {
 	if err := db.checkOpen(); err != nil {
 		return nil, err
 	}
-	if err := db.refresh(ctx, ex); err != nil {
-		return nil, err
-	}
-	db.schemaMu.Lock()
-	defer db.schemaMu.Unlock()
-	return db.schema, nil
+	return db.reread(ctx, ex)
 }
 
 // tableInfo is tableFor through the pool.
@@ -571,7 +584,7 @@ func (db *DB) reloadFor(ctx context.Context, ex *executor, s *schema, name strin
 			rows.Close()
 			return false, db.translate(err)
 		}
-		if !strings.HasPrefix(n, "softdelete_") {
+		if !strings.HasPrefix(n, "softdelete_") && !strings.HasPrefix(n, rehearsalPrefix) {
 			names = append(names, n)
 		}
 	}
@@ -582,11 +595,12 @@ func (db *DB) reloadFor(ctx context.Context, ex *executor, s *schema, name strin
 	if err != nil || s.tables[n] != nil {
 		return false, nil // the cache's answer stands
 	}
-	if err := db.refresh(ctx, ex); err != nil {
+	fresh, err := db.reread(ctx, ex)
+	if err != nil {
 		return false, err
 	}
 	db.schemaMu.Lock()
-	if _, err := db.schema.lookup(name); err != nil && len(db.noReload) < 1024 {
+	if _, err := fresh.lookup(name); err != nil && len(db.noReload) < 1024 {
 		if db.noReload == nil {
 			db.noReload = map[string]bool{}
 		}

@@ -317,8 +317,8 @@ func (t *table) soft() bool { return t.SoftCol != "" }
 // finish indexes the raw schema a dialect read.
 func (s *schema) finish(db *DB) {
 	for name := range s.tables {
-		if strings.HasPrefix(name, "softdelete_") {
-			delete(s.tables, name) // softdelete's own bookkeeping
+		if strings.HasPrefix(name, "softdelete_") || strings.HasPrefix(name, rehearsalPrefix) {
+			delete(s.tables, name) // softdelete's own bookkeeping, adopt's rehearsal copies
 		}
 	}
 	s.byLower = make(map[string][]string, len(s.tables))
