@@ -80,9 +80,10 @@ func adoptCatalog(t testing.TB, db *DB) string {
 //
 // SQLite and PostgreSQL take every fault at every statement. MariaDB takes
 // 3-10 s per fault (DDL, and information_schema on a busy server), so by
-// default it takes them at chosen statements: the rehearsal's clean-up, a
-// middle step, the first journal update, the final schema read; SQLite at
-// every third statement and the last (SOFTDELETE_ADVERSARIAL=full: all). Before
+// default it takes them at chosen statements: an error at the rehearsal's
+// clean-up and at the first journal update, a cancel at a middle one (the
+// schema read that ends every apply is the same code on all three); SQLite
+// at every third statement and the last (SOFTDELETE_ADVERSARIAL=full: all). Before
 // the fixes that came with it, it found: an error for a migration that was
 // committed (the schema read after it failed), rehearsal copies left in the
 // database that the next adopt then tried to adopt, steps applied but not
@@ -210,9 +211,9 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 			t.Fatalf("the statements of %s are not the expected ones:\n%s", mode, strings.Join(stmts, "\n"))
 		}
 		if mode == "error" {
-			return []int{journal[0], len(stmts)}
+			return []int{cleanup, journal[0]}
 		}
-		return []int{cleanup, ddl[len(ddl)/2]}
+		return []int{journal[len(journal)/2]}
 	}
 	faults := 0
 	for _, dir := range []string{"up", "down"} {
