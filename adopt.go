@@ -363,7 +363,7 @@ func aliveKeyName(t *table, ix *index) string {
 // to do by hand (doctor gives the same as its fix).
 func unconvertible(dialect string, ix *index) string {
 	if ix.Expr && dialect == "mysql" {
-		return fmt.Sprintf("unique key %s has a functional key part %s: MySQL reads no expression text adopt could rewrite (MariaDB has no functional key parts; index a generated column instead, which adopt converts). Make it count alive rows only by hand: recreate it with the invisible generated column softdelete_alive TINYINT AS (IF(deleted_at IS NULL, 1, NULL)) as its last key part",
+		return fmt.Sprintf("unique key %s has a functional key part %s: MySQL reads no expression text adopt could rewrite (MariaDB has no functional key parts; index a generated column instead, which adopt converts). Make it count alive rows only by hand: recreate it with the invisible generated column softdelete_alive TINYINT AS (IF(deleted_at IS NULL, 1, NULL)) STORED as its last key part",
 			ix.Name, ix.keyText())
 	}
 	return fmt.Sprintf("unique key %s cannot be converted automatically; make it count alive rows only by hand", ix.Name)

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -88,4 +89,46 @@ func sameStampSetNullParent(t *testing.T, how string) {
 			t.Fatalf("payment alive %d, live payments under a hidden rental %d", alive, live)
 		}
 	})
+}
+
+// TestAliveHelperStored: on MariaDB/MySQL adopt adds softdelete_alive as a
+// STORED generated column. A VIRTUAL one, indexed in the alive-only unique
+// key, got that index marked corrupted by InnoDB's purge ("tried to purge
+// non-delete-marked record", then error 1712 on reads) in about one
+// TestSampleDBStress run on Sakila in two: rental's unique key under ON
+// UPDATE / ON DELETE CASCADE keys, soft deletes, restores and purges.
+func TestAliveHelperStored(t *testing.T) {
+	db := openTest(t, "mysql")
+	ctx := context.Background()
+	ddl(t, db,
+		`CREATE TABLE customer (id {id})`,
+		`CREATE TABLE rental (id {id}, rental_date DATETIME NOT NULL, customer_id BIGINT NOT NULL,
+			UNIQUE KEY rental_key (rental_date, customer_id),
+			FOREIGN KEY (customer_id) REFERENCES customer(id) ON DELETE CASCADE ON UPDATE CASCADE)`,
+	)
+	m, err := db.Adopt(ctx, AdoptOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyMigration(ctx, m, false); err != nil {
+		t.Fatal(err)
+	}
+	var extra string
+	if err := db.SQL().QueryRow(`SELECT EXTRA FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'rental' AND COLUMN_NAME = 'softdelete_alive'`).Scan(&extra); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.ToUpper(extra), "STORED") {
+		t.Fatalf("softdelete_alive: %q, want a STORED generated column", extra)
+	}
+	// The key still counts alive rows only.
+	ddl(t, db, `INSERT INTO customer (id) VALUES (1)`,
+		`INSERT INTO rental (id, rental_date, customer_id) VALUES (1, '2024-01-01', 1)`)
+	if _, err := db.Delete(ctx, "rental", 1); err != nil {
+		t.Fatal(err)
+	}
+	ddl(t, db, `INSERT INTO rental (id, rental_date, customer_id) VALUES (2, '2024-01-01', 1)`)
+	if _, err := db.Restore(ctx, "rental", 1); !errors.Is(err, ErrConflict) {
+		t.Fatalf("restore over a live duplicate: %v", err)
+	}
 }

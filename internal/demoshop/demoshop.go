@@ -125,7 +125,7 @@ var replacers = map[string]*strings.Replacer{
 		"{email_key}", "CREATE UNIQUE INDEX customers_email ON customers (email) WHERE deleted_at IS NULL"),
 	"mysql": strings.NewReplacer("{id}", "BIGINT AUTO_INCREMENT PRIMARY KEY", "{ts}", "DATETIME(6)", "{text}", "VARCHAR(191)",
 		"{money}", "DECIMAL(10,2)", "{int}", "BIGINT", "{alive}", `,
-  softdelete_alive TINYINT AS (IF(deleted_at IS NULL, 1, NULL)) VIRTUAL INVISIBLE,
+  softdelete_alive TINYINT AS (IF(deleted_at IS NULL, 1, NULL)) STORED INVISIBLE,
   UNIQUE KEY customers_email (email, softdelete_alive)`, "{email_key}", ""),
 }
 
