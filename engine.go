@@ -1911,7 +1911,7 @@ func (db *DB) restoreParentsFirst(ctx context.Context, ex *executor, s *schema, 
 		p   *table
 		key []any
 	}
-	var hidden []hiddenParent
+	var hidden, cascading []hiddenParent
 	for _, fk := range t.Out {
 		p := s.tables[fk.Parent]
 		if p == nil || !p.soft() || detachable(fk, t) {
@@ -1922,9 +1922,19 @@ func (db *DB) restoreParentsFirst(ctx context.Context, ex *executor, s *schema, 
 			return false, err
 		}
 		for _, pk := range pkeys {
-			hidden = append(hidden, hiddenParent{p: p, key: pk})
+			// A CASCADE parent's restore can bring this row back, which
+			// is refused while a RESTRICT / NO ACTION parent is still
+			// hidden: those come back first (in the order of t.Out, which
+			// differs per dialect, film_category restored its film first
+			// on MariaDB and was refused for its hidden category).
+			if fk.Rule == Cascade {
+				cascading = append(cascading, hiddenParent{p: p, key: pk})
+			} else {
+				hidden = append(hidden, hiddenParent{p: p, key: pk})
+			}
 		}
 	}
+	hidden = append(hidden, cascading...)
 	if len(hidden) == 0 {
 		return false, nil
 	}

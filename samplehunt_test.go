@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -131,4 +132,51 @@ func TestAliveHelperStored(t *testing.T) {
 	if _, err := db.Restore(ctx, "rental", 1); !errors.Is(err, ErrConflict) {
 		t.Fatalf("restore over a live duplicate: %v", err)
 	}
+}
+
+// TestRestoreWithParentsRestrictParentFirst (found by TestSampleDBStress on
+// Sakila): film_category references film (CASCADE) and category (RESTRICT).
+// Film 14's delete hides the row, then category 4 is deleted (the row is
+// hidden: nothing restricts it). RestoreWithParents of the row restored film
+// 14 first, whose restore brings the row back under the still hidden
+// category and is refused: ErrParentDeleted. The category must come back
+// first.
+func TestRestoreWithParentsRestrictParentFirst(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ddl(t, db,
+			`CREATE TABLE film (id {id}, deleted_at {ts} NULL)`,
+			`CREATE TABLE category (id {id}, deleted_at {ts} NULL)`,
+			// The keys declared in both orders: the dialects list them in
+			// different orders.
+			`CREATE TABLE film_category (film_id {big} NOT NULL REFERENCES film(id) ON DELETE CASCADE,
+				category_id {big} NOT NULL REFERENCES category(id) ON DELETE RESTRICT,
+				deleted_at {ts} NULL, PRIMARY KEY (film_id, category_id))`,
+			`CREATE TABLE category_film (category_id {big} NOT NULL REFERENCES category(id) ON DELETE RESTRICT,
+				film_id {big} NOT NULL REFERENCES film(id) ON DELETE CASCADE,
+				deleted_at {ts} NULL, PRIMARY KEY (film_id, category_id))`,
+		)
+		for i, child := range []string{"film_category", "category_film"} {
+			film, cat := int64(14+i), int64(4+i)
+			ddl(t, db, fmt.Sprintf(`INSERT INTO film (id) VALUES (%d)`, film), fmt.Sprintf(`INSERT INTO category (id) VALUES (%d)`, cat),
+				fmt.Sprintf(`INSERT INTO %s (film_id, category_id) VALUES (%d, %d)`, child, film, cat))
+			if _, err := db.Delete(ctx, "film", film); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Delete(ctx, "category", cat); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RestoreWithParents(ctx, child, film, cat); err != nil {
+				t.Fatalf("RestoreWithParents %s: %v", child, err)
+			}
+			var alive int
+			if err := db.SQL().QueryRow(fmt.Sprintf(`SELECT (SELECT COUNT(*) FROM film WHERE deleted_at IS NULL AND id = %d) +
+				(SELECT COUNT(*) FROM category WHERE deleted_at IS NULL AND id = %d) + (SELECT COUNT(*) FROM %s WHERE deleted_at IS NULL)`, film, cat, child)).Scan(&alive); err != nil {
+				t.Fatal(err)
+			}
+			if alive != 3 {
+				t.Fatalf("%s: %d of film, category and the row alive, want 3", child, alive)
+			}
+		}
+	})
 }
