@@ -543,9 +543,13 @@ func (w *walk) clearMarks(ctx context.Context) error {
 }
 
 // detachable reports whether fk is a SET NULL / SET DEFAULT reference that
-// a restore clears (rather than refuses) when its parent is deleted.
+// a restore clears (rather than refuses) when its parent is deleted. A NOT
+// NULL column cannot be cleared (Pagila's payment.rental_id): its hidden
+// parent refuses a restore like a RESTRICT one (the database's raw not-null
+// violation escaped Undo before), and RestoreWithParents restores it.
 func detachable(fk *foreignKey, c *table) bool {
-	return (fk.Rule == SetNull || fk.Rule == SetDefault) && len(fk.ChildCols) == 1 && len(c.PK) == 1 && fk.Parent != c.Name
+	return (fk.Rule == SetNull || fk.Rule == SetDefault) && len(fk.ChildCols) == 1 && len(c.PK) == 1 && fk.Parent != c.Name &&
+		notNullColumn(c, fk.ChildCols) == ""
 }
 
 // detach, before rows of c selected by sel come back, clears their SET

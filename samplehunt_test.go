@@ -180,3 +180,71 @@ func TestRestoreWithParentsRestrictParentFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestRestoreNotNullSetNullHiddenParent (found by TestSampleDBStress on
+// Pagila, where payment.rental_id is NOT NULL under ON DELETE SET NULL): a
+// restore clears the SET NULL references of the rows it brings back to
+// parents another operation hides. On a NOT NULL column that UPDATE failed
+// with the database's raw not-null violation out of Undo; such a reference
+// is now a hidden parent like a RESTRICT one: Restore and Undo refuse with
+// ErrParentDeleted (changing nothing), RestoreWithParents restores it.
+func TestRestoreNotNullSetNullHiddenParent(t *testing.T) {
+	for _, how := range []string{"Undo", "Restore", "RestoreWithParents"} {
+		t.Run(how, func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db *DB) {
+				if db.Dialect() == "mysql" {
+					t.Skip("InnoDB refuses ON DELETE SET NULL on a NOT NULL column (errno 150)")
+				}
+				ctx := context.Background()
+				ddl(t, db,
+					`CREATE TABLE customer (id {id}, deleted_at {ts} NULL)`,
+					`CREATE TABLE rental (id {id}, customer_id {big} NOT NULL REFERENCES customer(id) ON DELETE CASCADE, deleted_at {ts} NULL)`,
+					`CREATE TABLE payment (id {id}, customer_id {big} NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+						rental_id {big} NOT NULL REFERENCES rental(id) ON DELETE SET NULL, deleted_at {ts} NULL)`,
+					`INSERT INTO customer (id) VALUES (1), (2)`,
+					`INSERT INTO rental (id, customer_id) VALUES (20, 2)`,
+					// Customer 1's payment for customer 2's rental.
+					`INSERT INTO payment (id, customer_id, rental_id) VALUES (100, 1, 20)`,
+				)
+				op, err := db.Delete(ctx, "customer", 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Delete(ctx, "customer", 2); err != nil {
+					t.Fatal(err)
+				}
+				before := snapshot(t, db, "customer", "rental", "payment", "softdelete_nulled")
+				switch how {
+				case "Undo":
+					_, err = db.Undo(ctx, op.ID)
+				case "Restore":
+					_, err = db.Restore(ctx, "payment", 100)
+				default:
+					_, err = db.RestoreWithParents(ctx, "payment", 100)
+				}
+				if how != "RestoreWithParents" {
+					// Undo: the rental; Restore: the customer (checked first).
+					var pe *ParentDeletedError
+					if !errors.As(err, &pe) || pe.Table != "payment" || how == "Undo" && pe.ParentTable != "rental" {
+						t.Fatalf("%s: %v, want a ParentDeletedError for payment", how, err)
+					}
+					if after := snapshot(t, db, "customer", "rental", "payment", "softdelete_nulled"); after != before {
+						t.Fatalf("refused %s changed\n%s\nto\n%s", how, before, after)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("RestoreWithParents: %v", err)
+				}
+				var n int
+				if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM payment p JOIN rental r ON r.id = p.rental_id
+					WHERE p.id = 100 AND p.deleted_at IS NULL AND r.deleted_at IS NULL`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n != 1 {
+					t.Fatalf("payment 100 and its rental are not both alive")
+				}
+			})
+		})
+	}
+}
