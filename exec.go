@@ -167,43 +167,44 @@ func (ex *executor) inTxAt(ctx context.Context, iso sql.IsolationLevel, fn func(
 	if ex.tx != nil {
 		// Inside the caller's transaction: a savepoint keeps a failed
 		// operation from leaving half its changes there.
-		name := "softdelete_sp" + strconv.FormatInt(ex.db.savepoints.Add(1), 10)
-		if _, err := ex.exec(ctx, "SAVEPOINT "+name); err != nil {
-			return err
-		}
-		if err := fn(ex); err != nil {
-			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
-			}
-			return err
-		}
-		// Like COMMIT in our own transactions: the deadline is checked just
-		// before RELEASE, which is then not interrupted. A RELEASE cut by the
-		// deadline after it ran (modernc's SQLite does that) left the
-		// changes in the caller's transaction with no savepoint to roll
-		// back to: an error that changed something.
-		if err := ctx.Err(); err != nil {
-			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
-			}
-			return err
-		}
-		if _, err := ex.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name); err != nil {
-			// The operation's changes are still in the caller's
-			// transaction: take them back, so that an error means nothing
-			// changed even if the caller commits.
-			if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-				return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
-			}
-			return err
-		}
-		return nil
+		return ex.savepoint(ctx, func() error { return fn(ex) })
 	}
 	db, ok := ex.q.(*sql.DB)
 	if !ok {
 		return fmt.Errorf("softdelete: internal error: executor without *sql.DB")
 	}
 	return ex.retrying(ctx, func() error { return ex.txOnce(ctx, db, iso, fn) })
+}
+
+// savepoint runs fn inside the caller's transaction (ex.tx) under a
+// savepoint: when fn fails, or the context ends before RELEASE, the
+// savepoint is rolled back, so that an error leaves nothing of fn's in the
+// caller's transaction. Like COMMIT in our own transactions, the deadline
+// is checked just before RELEASE, which is then not interrupted (a RELEASE
+// cut by the deadline after it ran, as modernc's SQLite does, would leave
+// the changes with no savepoint to roll back to: an error that changed
+// something); a RELEASE that fails is rolled back too.
+func (ex *executor) savepoint(ctx context.Context, fn func() error) error {
+	name := "softdelete_sp" + strconv.FormatInt(ex.db.savepoints.Add(1), 10)
+	if _, err := ex.exec(ctx, "SAVEPOINT "+name); err != nil {
+		return err
+	}
+	undo := func(err error) error {
+		if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
+		}
+		return err
+	}
+	if err := fn(); err != nil {
+		return undo(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return undo(err)
+	}
+	if _, err := ex.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name); err != nil {
+		return undo(err)
+	}
+	return nil
 }
 
 // retrying runs once, and again while it is refused with ErrBusy, a

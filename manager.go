@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -540,26 +539,7 @@ func (m *binding) stmt(ctx context.Context, ex *executor, fn func() error) error
 	if ex.tx == nil || !m.db.dialect.Facts().FailAbortsTx {
 		return fn()
 	}
-	name := "softdelete_sp" + strconv.FormatInt(m.db.savepoints.Add(1), 10)
-	if _, err := ex.exec(ctx, "SAVEPOINT "+name); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-			return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
-		}
-		return err
-	}
-	// As in inTx: the deadline is checked before RELEASE, which is then
-	// not interrupted (an interrupted RELEASE may have run).
-	if err := ctx.Err(); err != nil {
-		if _, rerr := ex.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-			return fmt.Errorf("%w (and rolling back to the savepoint failed: %v; roll the transaction back)", err, rerr)
-		}
-		return err
-	}
-	_, err := ex.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
-	return err
+	return ex.savepoint(ctx, fn)
 }
 
 func (m *binding) generated(f *field) bool {
