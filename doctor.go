@@ -179,7 +179,7 @@ func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorRep
 				}
 			}
 			if (fk.Rule == SetNull || fk.Rule == SetDefault) && (len(fk.ChildCols) != 1 || len(c.PK) != 1) {
-				add(name, Danger, fmt.Sprintf("%s references it with ON DELETE %s on a composite key, which soft delete cannot follow: live rows would keep pointing at deleted ones", fk.Child, fk.Rule),
+				add(name, Danger, fmt.Sprintf("%s references it with ON DELETE %s on a composite key, which soft delete cannot undo exactly: deleting a row that live rows reference through it is refused (ErrRestricted)", fk.Child, fk.Rule),
 					fmt.Sprintf("WithRelationRule(%q, %q, softdelete.Cascade or Restrict)", fk.Child, name))
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -105,6 +106,9 @@ type sameCheck struct {
 type restrictCheck struct {
 	fk     *foreignKey
 	parent step
+	// setNull: a SET NULL / SET DEFAULT reference the walk cannot follow
+	// (see setNull), refused like RESTRICT when live rows hold it.
+	setNull bool
 }
 
 // fromCond: rows this walk changes are in this state.
@@ -1100,6 +1104,14 @@ func (w *walk) topDown(ctx context.Context, queue []step) error {
 				if !c.soft() {
 					continue
 				}
+				if !w.restore && !setNullFollowed(fk, c) {
+					// Clearing these references could not be undone exactly
+					// (the bookkeeping names one column of a row with one key):
+					// live rows holding one refuse the delete, rather than
+					// keep pointing at a hidden parent.
+					w.checks = append(w.checks, restrictCheck{fk: fk, parent: s, setNull: true})
+					continue
+				}
 				if err := w.setNull(ctx, fk, c, s); err != nil {
 					return err
 				}
@@ -1109,10 +1121,18 @@ func (w *walk) topDown(ctx context.Context, queue []step) error {
 	return nil
 }
 
+// setNullFollowed reports whether the walk follows the SET NULL / SET
+// DEFAULT reference fk of c: a single-column key in a table with a
+// single-column primary key (what the bookkeeping can name).
+func setNullFollowed(fk *foreignKey, c *table) bool {
+	return len(fk.ChildCols) == 1 && len(c.PK) == 1
+}
+
 // restrictChecks refuses the delete if live rows still reference rows the
 // walk hid through a RESTRICT / NO ACTION key.
 func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 	var blockers map[string]int64
+	var setNull []string
 	for _, rc := range w.checks {
 		c := w.s.tables[rc.fk.Child]
 		b := newBuilder(w.db.dialect, 256)
@@ -1136,10 +1156,13 @@ func (w *walk) restrictChecks(ctx context.Context, root *table) error {
 				blockers = map[string]int64{}
 			}
 			blockers[c.Name] += n
+			if rc.setNull {
+				setNull = append(setNull, fmt.Sprintf("%s (%s)", c.Name, strings.Join(rc.fk.ChildCols, ", ")))
+			}
 		}
 	}
 	if blockers != nil {
-		return &RestrictedError{Table: root.Name, Blockers: blockers, counts: w.counts}
+		return &RestrictedError{Table: root.Name, Blockers: blockers, counts: w.counts, setNull: setNull}
 	}
 	return nil
 }
@@ -1225,8 +1248,8 @@ func (db *DB) uniqueConflicts(ctx context.Context, ex *executor, t *table, sel p
 // reference is still NULL. Only single-column keys are supported; other
 // references are left alone.
 func (w *walk) setNull(ctx context.Context, fk *foreignKey, c *table, s step) error {
-	if len(fk.ChildCols) != 1 || len(c.PK) != 1 {
-		return nil
+	if !setNullFollowed(fk, c) {
+		return nil // a delete refuses when live rows hold such a reference (topDown)
 	}
 	d := w.db.dialect
 	col := fk.ChildCols[0]

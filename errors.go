@@ -124,6 +124,9 @@ type RestrictedError struct {
 
 	counts map[string]int64 // what the delete would have hidden (for plans)
 	hard   bool             // a permanent delete: the blockers are rows alive or deleted
+	// setNull names the blockers' ON DELETE SET NULL / SET DEFAULT
+	// references soft delete cannot follow (composite keys): "table (cols)".
+	setNull []string
 }
 
 func (e *RestrictedError) Error() string {
@@ -143,6 +146,11 @@ func (e *RestrictedError) Error() string {
 	if e.hard {
 		return fmt.Sprintf("softdelete: permanent delete from %s restricted by rows (alive or deleted) in %s that reference it; delete them for good or detach them first",
 			e.Table, strings.Join(parts, ", "))
+	}
+	if len(e.setNull) > 0 {
+		sort.Strings(e.setNull)
+		return fmt.Sprintf("softdelete: delete from %s restricted by live rows in %s; %s reference it with ON DELETE SET NULL on a composite key (or from a table with a composite primary key), which soft delete cannot undo exactly: clear those references or delete those rows first, or override the relation's rule (WithRelationRule)",
+			e.Table, strings.Join(parts, ", "), strings.Join(e.setNull, ", "))
 	}
 	return fmt.Sprintf("softdelete: delete from %s restricted by live rows in %s; delete or detach them first, or override the relation's rule",
 		e.Table, strings.Join(parts, ", "))
