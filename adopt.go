@@ -548,6 +548,15 @@ func (db *DB) Adopted(ctx context.Context) (*Migration, error) {
 		return nil, err
 	}
 	m.setSteps(steps)
+	// A SQLite rebuild (ddl_sqlite.go) is undone by a rebuild too, which
+	// must run as the rebuild did (applyWithoutFKs): with foreign keys on,
+	// dropping a rebuilt parent ran its children's ON DELETE actions (a
+	// CASCADE deleted every child row).
+	for _, s := range m.Down {
+		if db.Dialect() == "sqlite" && strings.Contains(s, sqliteRebuildPrefix) {
+			m.rebuild = true
+		}
+	}
 	return m, nil
 }
 

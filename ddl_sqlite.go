@@ -104,7 +104,7 @@ func (d sqliteDialect) rebuildUniques(t *table, up, down []string) ([]string, []
 		}
 	}
 	rebuild := func(createSQL string) []string {
-		tmp := "_softdelete_new_" + t.Name
+		tmp := sqliteRebuildPrefix + t.Name
 		create, ok := renameCreate(createSQL, d.Quote(tmp))
 		if !ok {
 			return nil
@@ -268,3 +268,7 @@ func (d sqliteDialect) quote(ident string) string { return d.Quote(ident) }
 func (sqliteDialect) WidenSoftColumn(*table, string, string, string) ([]string, []string) {
 	return nil, nil
 }
+
+// sqliteRebuildPrefix names the table a SQLite rebuild fills before it
+// replaces the original (Adopted recognises a rebuild by it).
+const sqliteRebuildPrefix = "_softdelete_new_"
