@@ -269,6 +269,13 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 				continue
 			}
 		}
+		if !ix.Declared && db.Dialect() == "sqlite" && t.aliveUniqueOn(ix.Columns) {
+			// An inline UNIQUE constraint that stayed (the table could not
+			// be rebuilt: triggers, generated columns) beside the alive-only
+			// index an earlier adopt made: planning it again failed the
+			// apply (index already exists), so adopt could not be run again.
+			continue
+		}
 		name := aliveKeyName(t, ix)
 		st := dd.AliveUnique(t, softCol, name, ix, haveHelper)
 		if st == nil {
@@ -309,7 +316,14 @@ func (db *DB) adoptTable(ctx context.Context, dd ddlDialect, t *table, opts Adop
 	}
 	if rb, ok := dd.(interface {
 		rebuildUniques(t *table, up, down []string) ([]string, []string, bool)
-	}); ok && len(steps) > 0 && t.needsRebuild() && db.rebuildable(ctx, t, m) {
+	}); ok && len(steps) > 0 && t.needsRebuild() {
+		ok, err := db.rebuildable(ctx, t, m)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return steps, nil
+		}
 		// SQLite: the table is rebuilt around its steps, all in one.
 		var up, down []string
 		for _, st := range steps {
@@ -385,22 +399,28 @@ func (t *table) referencedBy(ix *index) string {
 // rebuildable reports whether a SQLite table can be rebuilt (to drop
 // inline UNIQUE constraints) without losing anything; if not it says why
 // in the migration's notes.
-func (db *DB) rebuildable(ctx context.Context, t *table, m *Migration) bool {
+// A failure to find out is an error: planning without the rebuild
+// gave another migration (the inline constraints kept, an alive index
+// beside them), after which adopt could not finish.
+func (db *DB) rebuildable(ctx context.Context, t *table, m *Migration) (bool, error) {
 	for _, c := range t.Columns {
 		if c.Generated {
 			m.Notes = append(m.Notes, t.Name+" has generated columns: its inline UNIQUE constraints are left as they are (convert them by hand)")
-			return false
+			return false, nil
 		}
 	}
 	b := newBuilder(db.dialect, 96)
 	b.WriteString("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ")
 	b.arg(t.Name)
 	n, err := db.exec().queryInt64(ctx, b.String(), b.args...)
-	if err != nil || n > 0 {
-		m.Notes = append(m.Notes, t.Name+" has triggers, which a rebuild would drop: its inline UNIQUE constraints are left as they are (convert them by hand)")
-		return false
+	if err != nil {
+		return false, err
 	}
-	return true
+	if n > 0 {
+		m.Notes = append(m.Notes, t.Name+" has triggers, which a rebuild would drop: its inline UNIQUE constraints are left as they are (convert them by hand)")
+		return false, nil
+	}
+	return true, nil
 }
 
 // covered reports whether some full index starts with cols.
@@ -429,6 +449,17 @@ func (t *table) aliveIndexed(cols []string) bool {
 			return true
 		}
 		if ix.Partial && ix.softCol && slices.Equal(ix.Columns, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// aliveUniqueOn reports whether an alive-only unique index on exactly cols
+// exists.
+func (t *table) aliveUniqueOn(cols []string) bool {
+	for _, ix := range t.Indexes {
+		if ix.Unique && ix.AliveOnly && !ix.Declared && !ix.Expr && slices.Equal(ix.Columns, cols) {
 			return true
 		}
 	}

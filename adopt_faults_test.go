@@ -71,7 +71,8 @@ func adoptCatalog(t testing.TB, db *DB) string {
 
 // TestAdoptFaultsSample injects a fault (a failing statement, a cancelled
 // context) at the k-th statement of adopt (plan and apply) on Chinook, and
-// at the k-th statement of its down migration (Adopted, then its Down).
+// at the k-th statement of its down migration (Adopted, then its Down),
+// and on SQLite also on tables adopt rebuilds (inline UNIQUE constraints).
 // After each: either the schema is exactly as before (PostgreSQL and
 // SQLite: always), or (MariaDB, whose DDL commits) the error says how to go
 // on, and running the same direction again reaches the schema of a run
@@ -95,6 +96,9 @@ func TestAdoptFaultsSample(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			adoptFaults(t, "chinook", d)
+			if d == "sqlite" {
+				adoptFaults(t, "rebuild", d)
+			}
 		})
 	}
 }
@@ -102,7 +106,27 @@ func TestAdoptFaultsSample(t *testing.T) {
 func adoptFaults(t *testing.T, sample, dialect string) {
 	ctx := context.Background()
 	start := time.Now()
-	u := loadSample(t, sample, dialect)
+	var u string
+	if sample == "rebuild" {
+		// SQLite tables with inline UNIQUE constraints (rebuilt), a trigger,
+		// a view and foreign keys between them.
+		u = testURL(t, dialect)
+		db, err := Open(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ddl(t, db, `CREATE TABLE teams (id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT, UNIQUE (name, slug))`,
+			`CREATE TABLE members (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, email TEXT NOT NULL, CONSTRAINT members_email UNIQUE (email))`,
+			`CREATE INDEX members_team ON members (team_id)`,
+			`CREATE TABLE audit (id INTEGER PRIMARY KEY, n INTEGER)`,
+			`CREATE TRIGGER audit_ai AFTER INSERT ON audit BEGIN UPDATE members SET email = email WHERE id = NEW.n; END`,
+			`CREATE VIEW team_members AS SELECT t.slug, m.email FROM teams t JOIN members m ON m.team_id = t.id`,
+			`INSERT INTO teams (id, slug, name) VALUES (1, 'a', 'A'), (2, 'b', 'B')`,
+			`INSERT INTO members (team_id, email) VALUES (1, 'x@a'), (2, 'y@b')`)
+		db.Close()
+	} else {
+		u = loadSample(t, sample, dialect)
+	}
 	in := &advInjector{}
 	var rec struct {
 		sync.Mutex
@@ -181,6 +205,8 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 		}
 		switch {
 		case advFull(), dialect == "postgres":
+			return all
+		case sample == "rebuild":
 			return all
 		case dialect == "sqlite":
 			// modernc's SQLite is slow under -race: every third statement

@@ -50,3 +50,25 @@ func TestAdoptedDownOfSQLiteRebuild(t *testing.T) {
 		}
 	}
 }
+
+// SQLite: a table whose inline UNIQUE constraint adopt cannot rebuild away
+// (it has a trigger) gets an alive-only index beside it; adopt run again
+// plans nothing (it planned the index again, and the apply failed: index
+// already exists).
+func TestAdoptAgainSQLiteNotRebuildable(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, "sqlite")
+	ddl(t, db, `CREATE TABLE coupons (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)`,
+		`CREATE TRIGGER coupons_ai AFTER INSERT ON coupons BEGIN SELECT 1; END`)
+	m, err := db.Adopt(ctx, AdoptOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyMigration(ctx, m, false); err != nil {
+		t.Fatal(err)
+	}
+	m, err = db.Adopt(ctx, AdoptOptions{})
+	if err != nil || !m.Empty() {
+		t.Fatalf("adopt after adopt: %v\n%s", err, Script(m.Up))
+	}
+}
