@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -70,27 +71,31 @@ func adoptCatalog(t testing.TB, db *DB) string {
 }
 
 // TestAdoptFaultsSample injects a fault (a failing statement, a cancelled
-// context) at the k-th statement of adopt (plan and apply) on Chinook, and
-// at the k-th statement of its down migration (Adopted, then its Down),
-// and on SQLite also on tables adopt rebuilds (inline UNIQUE constraints).
-// After each: either the schema is exactly as before (PostgreSQL and
-// SQLite: always), or (MariaDB, whose DDL commits) the error says how to go
-// on, and running the same direction again reaches the schema of a run
-// without a fault; the down migration of what is recorded then gives back
-// the original schema, and no record is left; doctor is quiet after adopt.
+// context, on PostgreSQL and MariaDB a killed connection) at the k-th
+// statement of adopt (plan and apply) on Chinook and of its down migration
+// (Adopted, then its Down); on SQLite also on tables adopt rebuilds (inline
+// UNIQUE constraints). After each: either the schema is exactly as before
+// (PostgreSQL and SQLite: always), or (MariaDB, whose DDL commits) the
+// error says how to go on and running the same direction again reaches
+// the schema of a run without a fault; the down migration of what is
+// recorded then gives back the original schema and leaves no record;
+// doctor is quiet after adopt.
 //
-// SQLite and PostgreSQL take every fault at every statement. MariaDB takes
-// 3-10 s per fault (DDL, and information_schema on a busy server), so by
-// default it takes them at chosen statements: an error at the rehearsal's
-// clean-up and at the first journal update, a cancel at a middle one (the
-// schema read that ends every apply is the same code on all three); SQLite
-// at every third statement and the last (SOFTDELETE_ADVERSARIAL=full: all). Before
-// the fixes that came with it, it found: an error for a migration that was
-// committed (the schema read after it failed), rehearsal copies left in the
-// database that the next adopt then tried to adopt, steps applied but not
-// recorded (a journal update cut by the fault: the recorded down missed
-// them), and a down migration on MariaDB that stopped part-way could not be
-// run again (nothing recorded its progress).
+// Positions by default: PostgreSQL every statement (the killed connection
+// every third), SQLite every third (modernc's SQLite is slow under -race;
+// the rebuild case every statement), MariaDB (3-10 s per fault: DDL, and
+// information_schema on a busy server) an error at the rehearsal's
+// clean-up and at the first journal update, a cancel at a middle one, a
+// kill at the last; SOFTDELETE_ADVERSARIAL=full: every statement.
+//
+// Before the fixes that came with it, it found: an error for a migration
+// that was committed (the schema read after it failed); rehearsal copies
+// left in the database, which the next adopt then tried to adopt; steps
+// applied but not recorded (a journal update cut by the fault: the
+// recorded down missed them); a MariaDB down migration that stopped
+// part-way could not be run again (nothing recorded its progress); on
+// SQLite a failed trigger look-up planned a different migration, after
+// which adopt could not finish.
 func TestAdoptFaultsSample(t *testing.T) {
 	for _, d := range allDialects {
 		t.Run(d, func(t *testing.T) {
@@ -127,7 +132,21 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 	} else {
 		u = loadSample(t, sample, dialect)
 	}
+	plainURL := u // the checks' pool: not killed (PostgreSQL), not hooked
 	in := &advInjector{}
+	modes := []string{"error", "cancel"}
+	if dialect != "sqlite" {
+		app := randName()
+		if dialect == "postgres" {
+			pu, _ := url.Parse(u)
+			q := pu.Query()
+			q.Set("application_name", app)
+			pu.RawQuery = q.Encode()
+			u = pu.String()
+		}
+		in.kill = advKiller(t, dialect, u, app)
+		modes = append(modes, "kill")
+	}
 	var rec struct {
 		sync.Mutex
 		on    bool
@@ -146,7 +165,7 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	plain, err := Open(u)
+	plain, err := Open(plainURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +223,18 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 			all = append(all, k+1)
 		}
 		switch {
-		case advFull(), dialect == "postgres":
+		case advFull():
+			return all
+		case dialect == "postgres":
+			if mode == "kill" {
+				var some []int
+				for _, k := range all {
+					if k%3 == 0 || k == len(all) {
+						some = append(some, k)
+					}
+				}
+				return some
+			}
 			return all
 		case sample == "rebuild":
 			return all
@@ -236,8 +266,11 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 		if len(ddl) == 0 || len(journal) == 0 || copies == 0 || cleanup == 0 {
 			t.Fatalf("the statements of %s are not the expected ones:\n%s", mode, strings.Join(stmts, "\n"))
 		}
-		if mode == "error" {
+		switch mode {
+		case "error":
 			return []int{cleanup, journal[0]}
+		case "kill":
+			return []int{journal[len(journal)-1]}
 		}
 		return []int{journal[len(journal)/2]}
 	}
@@ -249,7 +282,7 @@ func adoptFaults(t *testing.T, sample, dialect string) {
 			stmts = downStmts
 			from, to = after, before
 		}
-		for _, mode := range []string{"error", "cancel"} {
+		for _, mode := range modes {
 			for _, k := range positions(stmts, mode) {
 				what := fmt.Sprintf("%s: %s at statement %d of %d (%s)", dir, mode, k, len(stmts), firstLine(stmts[k-1]))
 				if dir == "down" {
