@@ -478,8 +478,14 @@ func samplePurgeFaults(t *testing.T, dialect string) {
 	t.Logf("purge: %d statements, %d batches, %v", nStmts, res.Batches, gone(pre, post))
 	faults := 0
 	for _, mode := range modes {
+		// By default the error at every other statement, the others at
+		// every third and fifth; SOFTDELETE_ADVERSARIAL=full: every one.
 		stride := map[string]int{"error": 2, "cancel": 3, "kill": 5}[mode]
-		for k := 1 + len(mode)%stride; k <= nStmts; k += stride {
+		first := 1 + len(mode)%stride
+		if advFull() {
+			stride, first = 1, 1
+		}
+		for k := first; k <= nStmts; k += stride {
 			what := fmt.Sprintf("purge: %s at statement %d of %d", mode, k, nStmts)
 			refill()
 			if got := rows(); fmt.Sprint(got) != fmt.Sprint(pre) {
