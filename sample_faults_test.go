@@ -14,8 +14,9 @@ import (
 // context, on PostgreSQL and MariaDB a killed connection) at the k-th
 // statement of a cascade delete of a tree on Chinook (an employee, the
 // employees under it through Employee.ReportsTo, their customers, invoices
-// and invoice lines: 2,714 rows), of its undo, of a restore of the root and
-// of a restore with parents of an invoice line deep in it. After each: an
+// and invoice lines), of its undo, of a restore of the root and of a
+// restore with parents of an invoice line deep in it, and of a SET NULL
+// delete (a genre; its tracks' references cleared) and its undo. After each: an
 // error left every column of every row of the tree's tables and of
 // softdelete's own tables as it was; a success left the state of a run
 // without a fault; the next call without a fault succeeds and gives that
@@ -63,8 +64,10 @@ func sampleTreeFaults(t *testing.T, dialect string) {
 		u = pu.String()
 	}
 	employee, customer, invoice, line := n("Employee", "employee"), n("Customer", "customer"), n("Invoice", "invoice"), n("InvoiceLine", "invoice_line")
+	genre, track := n("Genre", "genre"), n("Track", "track")
 	in := &advInjector{}
 	db, err := Open(u, WithStatementHook(in.hook),
+		WithRelationRule(track, genre, SetNull),
 		WithRelationRule(employee, employee, Cascade),
 		WithRelationRule(customer, employee, Cascade),
 		WithRelationRule(invoice, customer, Cascade),
@@ -79,7 +82,7 @@ func sampleTreeFaults(t *testing.T, dialect string) {
 		in.kill = advKiller(t, dialect, u, app)
 	}
 	q := db.dialect.Quote
-	tables := []string{employee, customer, invoice, line}
+	tables := []string{employee, customer, invoice, line, genre, track}
 	// dump: every column of every row of the tree's tables and of
 	// softdelete's own; status: the rows and whether each is alive.
 	dump := func() string {
@@ -148,6 +151,7 @@ func sampleTreeFaults(t *testing.T, dialect string) {
 		_, err := db.Undo(ctx, id)
 		return err
 	}
+	delGenre := func(ctx context.Context) error { _, err := db.Delete(ctx, genre, 2); return err }
 	type scenario struct {
 		name        string
 		prepare, do func(ctx context.Context) error
@@ -155,6 +159,8 @@ func sampleTreeFaults(t *testing.T, dialect string) {
 	}
 	scenarios := []scenario{
 		{"delete employee 2", nil, del, undo},
+		{"delete genre 2 (SET NULL on its tracks)", nil, delGenre, undo},
+		{"undo the delete of genre 2", delGenre, undo, delGenre},
 		{"undo the delete of employee 2", del, undo, del},
 		{"restore employee 2", del, func(ctx context.Context) error { _, err := db.Restore(ctx, employee, 2); return err }, del},
 		{fmt.Sprintf("restore with parents invoice line %d", deep), del, func(ctx context.Context) error {
