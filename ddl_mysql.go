@@ -58,6 +58,37 @@ func (d mysqlDialect) AliveUnique(t *table, softCol, name string, ix *index, hav
 	})
 }
 
+// StoreAliveHelper is the one ALTER TABLE that turns t's VIRTUAL alive
+// helper column (adopt before 2026-12-05) into a STORED one: MariaDB can
+// neither MODIFY a generated column from VIRTUAL to STORED nor drop a
+// column its keys use, so the statement drops the keys and the column and
+// adds them back as adopt now creates them (AliveUnique), in one atomic
+// table rebuild. keys are t's alive-only unique keys over the helper.
+func (d mysqlDialect) StoreAliveHelper(t *table, softCol string, keys []*index) string {
+	var b strings.Builder
+	b.WriteString("ALTER TABLE " + d.Quote(t.Name))
+	for _, ix := range keys {
+		b.WriteString(" DROP INDEX " + d.Quote(ix.Name) + ",")
+	}
+	b.WriteString(" DROP COLUMN " + d.Quote(mysqlAliveColumn) + ", ADD COLUMN " + d.Quote(mysqlAliveColumn) +
+		" TINYINT AS (IF(" + d.Quote(softCol) + " IS NULL, 1, NULL)) STORED INVISIBLE")
+	for _, ix := range keys {
+		parts := ix.parts
+		if len(parts) != len(ix.Columns) {
+			parts = nil
+			for _, c := range ix.Columns {
+				parts = append(parts, d.Quote(c))
+			}
+		}
+		using := ""
+		if ix.Kind == "HASH" {
+			using = " USING HASH"
+		}
+		b.WriteString(", ADD UNIQUE KEY " + d.Quote(ix.Name) + " (" + strings.Join(parts, ", ") + ", " + d.Quote(mysqlAliveColumn) + ")" + using)
+	}
+	return b.String()
+}
+
 func (d mysqlDialect) AliveIndex(t *table, softCol, name string, cols []string) []string {
 	return []string{"CREATE INDEX " + d.Quote(name) + " ON " + d.Quote(t.Name) + " (" + pgCols(d, cols) + ", " + d.Quote(softCol) + ")"}
 }

@@ -89,7 +89,7 @@ func (mysqlDialect) LoadSchema(ctx context.Context, ex *executor) (*schema, erro
 	}
 	rows, err := ex.query(ctx, `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE = 'NO',
   c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA LIKE '%auto_increment%', COALESCE(k.ORDINAL_POSITION, 0),
-  c.EXTRA LIKE '%GENERATED%' OR c.EXTRA LIKE '%VIRTUAL%' OR c.EXTRA LIKE '%STORED%'
+  c.EXTRA LIKE '%GENERATED%' OR c.EXTRA LIKE '%VIRTUAL%' OR c.EXTRA LIKE '%STORED%', c.EXTRA LIKE '%VIRTUAL%'
 FROM information_schema.COLUMNS c
 JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND BINARY t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
 LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND BINARY k.TABLE_NAME = c.TABLE_NAME
@@ -102,7 +102,7 @@ ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`)
 	for rows.Next() {
 		var tbl string
 		var c column
-		if err := rows.Scan(&tbl, &c.Name, &c.Type, &c.NotNull, &c.Default, &c.pkPos, &c.Generated); err != nil {
+		if err := rows.Scan(&tbl, &c.Name, &c.Type, &c.NotNull, &c.Default, &c.pkPos, &c.Generated, &c.Virtual); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -140,6 +140,20 @@ func (db *DB) DoctorReportFor(ctx context.Context, tables ...string) (*DoctorRep
 		if len(t.PK) == 0 {
 			add(name, Danger, "no primary key: rows cannot be addressed for restore", "add a primary key")
 		}
+		if h, ok := t.column(mysqlAliveColumn); ok && h.Virtual {
+			if st, ok := dd.(interface {
+				StoreAliveHelper(t *table, softCol string, keys []*index) string
+			}); ok {
+				var keys []*index
+				for _, u := range t.uniques() {
+					if u.AliveOnly && !u.Declared && !u.Expr {
+						keys = append(keys, u)
+					}
+				}
+				add(name, Warning, fmt.Sprintf("the alive helper column %s of its alive-only unique keys is VIRTUAL (adopt before 2026-12-05): MariaDB's InnoDB has been seen to corrupt a unique index over a virtual column under cascades and purges (error 1712 on every later read through it)", mysqlAliveColumn),
+					"make it STORED, keys and all, in one statement: "+st.StoreAliveHelper(t, t.SoftCol, keys))
+			}
+		}
 		for _, u := range t.uniques() {
 			if !u.AliveOnly && !u.Declared {
 				// The fix is what adopt would do with this key (the same

@@ -239,6 +239,9 @@ type column struct {
 	pkPos   int  // 1-based position in the primary key, 0 if not
 	// Generated columns cannot be written.
 	Generated bool
+	// Virtual: a generated column computed on read, not stored (MySQL,
+	// MariaDB; doctor flags the alive helper column when it is one).
+	Virtual bool
 }
 
 type foreignKey struct {
