@@ -849,7 +849,14 @@ func (db *DB) rehearse(ctx context.Context, m *Migration, steps []ddlStep) error
 			}
 		}
 	}
-	fks, err := db.rehearsalFKs(ctx, ex)
+	// On Galera a read of the catalog can be aborted by another session's
+	// DDL (replicated in total order): error 1213, ErrBusy; read again.
+	var fks []*rehearsalFK
+	err = ex.retrying(ctx, func() error {
+		var err error
+		fks, err = db.rehearsalFKs(ctx, ex)
+		return err
+	})
 	if err != nil {
 		return privilege(err, fmt.Errorf("softdelete: rehearsal: reading foreign keys: %w", err))
 	}
@@ -1037,7 +1044,7 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 		var child, name, col, parent, pcol, del, upd string
 		if err := rows.Scan(&child, &name, &col, &parent, &pcol, &del, &upd); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, db.translate(err)
 		}
 		if n := len(out); n > 0 && out[n-1].child == child && out[n-1].name == name {
 			out[n-1].cols = append(out[n-1].cols, col)
@@ -1047,7 +1054,7 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`)
 		out = append(out, &rehearsalFK{child: child, name: name, parent: parent, cols: []string{col}, parentCols: []string{pcol},
 			onDelete: ruleSQL(del), onUpdate: ruleSQL(upd)})
 	}
-	return out, closeRows(rows)
+	return out, db.translate(closeRows(rows))
 }
 
 // ruleSQL keeps a referential action read from the catalog to the ones
