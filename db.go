@@ -474,7 +474,21 @@ func (db *DB) refresh(ctx context.Context, ex *executor) error {
 // reread is refresh, returning the schema it read (the cache may be
 // dropped again meanwhile: dropSchema).
 func (db *DB) reread(ctx context.Context, ex *executor) (*schema, error) {
-	s, err := db.dialect.LoadSchema(ctx, ex)
+	var s *schema
+	load := func() error {
+		var err error
+		s, err = db.dialect.LoadSchema(ctx, ex)
+		return db.translate(err)
+	}
+	var err error
+	if ex.tx == nil {
+		// On Galera a read of the catalog can be aborted by another
+		// session's DDL (replicated in total order): error 1213, ErrBusy;
+		// read again. (In the caller's transaction the abort ended it.)
+		err = ex.retrying(ctx, load)
+	} else {
+		err = load()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: reading schema: %w", err)
 	}
