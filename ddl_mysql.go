@@ -32,22 +32,11 @@ func (d mysqlDialect) AliveUnique(t *table, softCol, name string, ix *index, hav
 		// TestSampleDBStress, about one run in two). A stored column is
 		// an ordinary one to the index.
 		steps = append(steps, ddlStep{
-			[]string{tbl + " ADD COLUMN " + d.Quote(mysqlAliveColumn) + " TINYINT AS (IF(" + d.Quote(softCol) + " IS NULL, 1, NULL)) STORED INVISIBLE"},
+			[]string{tbl + " ADD COLUMN " + d.aliveHelperDef(softCol)},
 			[]string{tbl + " DROP COLUMN " + d.Quote(mysqlAliveColumn)},
 		})
 	}
-	parts := ix.parts
-	if len(parts) != len(ix.Columns) {
-		parts = nil
-		for _, c := range ix.Columns {
-			parts = append(parts, d.Quote(c))
-		}
-	}
-	using := ""
-	if ix.Kind == "HASH" {
-		using = " USING HASH"
-	}
-	cols := strings.Join(parts, ", ")
+	cols, using := d.aliveKeyParts(ix)
 	add := " ADD UNIQUE KEY " + d.Quote(name) + " (" + cols + ", " + d.Quote(mysqlAliveColumn) + ")" + using
 	if ix.Declared {
 		return append(steps, ddlStep{[]string{tbl + add}, []string{tbl + " DROP INDEX " + d.Quote(name)}})
@@ -70,23 +59,34 @@ func (d mysqlDialect) StoreAliveHelper(t *table, softCol string, keys []*index) 
 	for _, ix := range keys {
 		b.WriteString(" DROP INDEX " + d.Quote(ix.Name) + ",")
 	}
-	b.WriteString(" DROP COLUMN " + d.Quote(mysqlAliveColumn) + ", ADD COLUMN " + d.Quote(mysqlAliveColumn) +
-		" TINYINT AS (IF(" + d.Quote(softCol) + " IS NULL, 1, NULL)) STORED INVISIBLE")
+	b.WriteString(" DROP COLUMN " + d.Quote(mysqlAliveColumn) + ", ADD COLUMN " + d.aliveHelperDef(softCol))
 	for _, ix := range keys {
-		parts := ix.parts
-		if len(parts) != len(ix.Columns) {
-			parts = nil
-			for _, c := range ix.Columns {
-				parts = append(parts, d.Quote(c))
-			}
-		}
-		using := ""
-		if ix.Kind == "HASH" {
-			using = " USING HASH"
-		}
-		b.WriteString(", ADD UNIQUE KEY " + d.Quote(ix.Name) + " (" + strings.Join(parts, ", ") + ", " + d.Quote(mysqlAliveColumn) + ")" + using)
+		cols, using := d.aliveKeyParts(ix)
+		b.WriteString(", ADD UNIQUE KEY " + d.Quote(ix.Name) + " (" + cols + ", " + d.Quote(mysqlAliveColumn) + ")" + using)
 	}
 	return b.String()
+}
+
+// aliveHelperDef is the alive helper column's definition (STORED: see
+// AliveUnique).
+func (d mysqlDialect) aliveHelperDef(softCol string) string {
+	return d.Quote(mysqlAliveColumn) + " TINYINT AS (IF(" + d.Quote(softCol) + " IS NULL, 1, NULL)) STORED INVISIBLE"
+}
+
+// aliveKeyParts returns ix's user key parts as written (prefix lengths
+// kept) and its USING clause.
+func (d mysqlDialect) aliveKeyParts(ix *index) (cols, using string) {
+	parts := ix.parts
+	if len(parts) != len(ix.Columns) {
+		parts = nil
+		for _, c := range ix.Columns {
+			parts = append(parts, d.Quote(c))
+		}
+	}
+	if ix.Kind == "HASH" {
+		using = " USING HASH"
+	}
+	return strings.Join(parts, ", "), using
 }
 
 func (d mysqlDialect) AliveIndex(t *table, softCol, name string, cols []string) []string {
